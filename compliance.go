@@ -1,0 +1,142 @@
+// Package compliance wraps an AWS Lambda handler written in Go so that the
+// function meets data-protection controls at runtime, with no other change to
+// its code:
+//
+//	func main() { compliance.Start(handler) }
+//
+// or, where the caller starts the runtime loop itself:
+//
+//	lambda.Start(compliance.Wrap(handler))
+//
+// Every invocation is described ([middleware.Invocation]: request id, event
+// source, resources, caller and how sure we are of it), handed a JSON logger
+// ([Logger]), protected against panics that would end the process and every
+// other invocation in it, and kept inside its deadline with time left for the
+// controls to finish.
+//
+// The payload is never decoded and re-encoded on its way to the handler: the
+// handler receives the bytes Lambda sent, with the precision of every number
+// and the order of every key.
+package compliance
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"go.uber.org/zap"
+
+	"github.com/lambda-compliance/compliance/middleware"
+)
+
+// Handler is what [Wrap] returns: a lambda.Handler that runs the controls
+// around the wrapped handler.
+type Handler struct {
+	chain  middleware.Handler
+	logger *zap.Logger
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ lambda.Handler = (*Handler)(nil)
+
+// Wrap returns handler with the controls around it, as a [*Handler]. handler may be any
+// function that lambda.Start accepts, or a lambda.Handler (whose Invoke then
+// receives the raw payload). opts configure the controls; with none, the
+// documented safe defaults apply, adjusted by the COMPLIANCE_* environment
+// variables.
+//
+// A configuration that cannot be used (a malformed environment variable) does
+// not panic: every invocation of the returned handler fails with a
+// [*ConfigError] naming it.
+func Wrap(handler any, opts ...Option) lambda.Handler {
+	return wrap(handler, opts)
+}
+
+func wrap(handler any, opts []Option) *Handler {
+	c, err := newConfig(opts)
+	if err != nil {
+		return &Handler{chain: middleware.HandlerFunc(func(context.Context, []byte) ([]byte, error) {
+			return nil, err
+		}), logger: zap.NewNop()}
+	}
+	inner, ok := handler.(lambda.Handler)
+	if !ok {
+		inner = newFuncHandler(handler, c.lambdaOpts)
+	}
+	logger := zap.New(newCore(c)).With(zap.String("functionName", c.env.FunctionName))
+	chain := middleware.Chain(
+		middleware.Recover(),
+		middleware.Metadata(c.env),
+		logging(logger),
+		middleware.DeadlineGuard(c.margin),
+		middleware.Chain(c.middlewares...),
+		middleware.Recover(),
+	)(inner)
+	return &Handler{chain: chain, logger: logger}
+}
+
+// Invoke runs one invocation through the controls and the wrapped handler.
+// An error returned by the wrapped handler is returned unchanged, so that
+// Lambda reports its type as errorType.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return h.chain.Invoke(ctx, payload)
+}
+
+// Close flushes what the controls buffer. [Start] calls it on SIGTERM; where
+// you run the handler another way, call it yourself
+// (compliance.Wrap(h).(*compliance.Handler).Close(ctx)). Close is
+// idempotent; ctx bounds how long it may take.
+func (h *Handler) Close(ctx context.Context) error {
+	h.closeOnce.Do(func() {
+		done := make(chan error, 1)
+		go func() { done <- h.logger.Sync() }()
+		select {
+		case err := <-done:
+			h.closeErr = ignoreSyncErr(err)
+		case <-ctx.Done():
+			h.closeErr = ctx.Err()
+		}
+	})
+	return h.closeErr
+}
+
+// Start wraps handler as [Wrap] does and runs the Lambda runtime loop with
+// it, with SIGTERM handling on, so that the controls are closed before the
+// execution environment shuts down. Like lambda.Start, it does not return.
+func Start(handler any, opts ...Option) {
+	h := wrap(handler, opts)
+	lambda.StartWithOptions(h, lambda.WithEnableSIGTERM(func() {
+		// Lambda sends SIGKILL about 500 ms after SIGTERM.
+		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		defer cancel()
+		_ = h.Close(ctx)
+	}))
+}
+
+// funcHandler runs a handler function through aws-lambda-go's own adapter,
+// which decodes the payload into the function's argument and encodes its
+// result. That adapter returns response bytes that alias a pooled buffer it
+// reuses as soon as Invoke returns, so concurrent invocations would overwrite
+// each other's responses: each invocation takes an adapter of its own from a
+// pool and copies the response before giving the adapter back.
+type funcHandler struct {
+	pool sync.Pool // of lambda.Handler
+}
+
+func newFuncHandler(fn any, opts []lambda.Option) *funcHandler {
+	h := &funcHandler{}
+	h.pool.New = func() any { return lambda.NewHandlerWithOptions(fn, opts...) }
+	return h
+}
+
+func (h *funcHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	adapter := h.pool.Get().(lambda.Handler)
+	resp, err := adapter.Invoke(ctx, payload)
+	resp = bytes.Clone(resp)
+	h.pool.Put(adapter)
+	return resp, err
+}

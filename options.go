@@ -1,0 +1,153 @@
+package compliance
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/lambda-compliance/compliance/middleware"
+)
+
+// Option configures [Wrap] and [Start]. Options are built with the WithX
+// functions of this package.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// DefaultDeadlineMargin is how much of every invocation's deadline is kept
+// for the controls when neither [WithDeadlineMargin] nor
+// COMPLIANCE_DEADLINE_MARGIN says otherwise.
+const DefaultDeadlineMargin = 500 * time.Millisecond
+
+type config struct {
+	out         io.Writer
+	level       zapcore.Level
+	levelSet    bool
+	margin      time.Duration
+	wrapCore    []func(zapcore.Core) zapcore.Core
+	middlewares []middleware.Middleware
+	lambdaOpts  []lambda.Option
+	env         middleware.Environment
+}
+
+// WithOutput sets where log lines and audit records go (default os.Stdout).
+// Every line is one complete JSON object written with a single Write call,
+// serialised across concurrent invocations.
+func WithOutput(w io.Writer) Option {
+	return optionFunc(func(c *config) { c.out = w })
+}
+
+// WithLogLevel sets the level of [Logger]. It takes precedence over
+// AWS_LAMBDA_LOG_LEVEL and LOG_LEVEL.
+func WithLogLevel(l zapcore.Level) Option {
+	return optionFunc(func(c *config) { c.level, c.levelSet = l, true })
+}
+
+// WithDeadlineMargin sets how much of every invocation's deadline is kept for
+// the controls to finish (audit record, span flush) after the handler is
+// abandoned; see [middleware.DeadlineGuard]. Zero turns the guard off. The
+// environment variable COMPLIANCE_DEADLINE_MARGIN, when set, takes precedence.
+func WithDeadlineMargin(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.margin = d })
+}
+
+// WithLogCore wraps the zapcore.Core behind [Logger]: wrap receives the core
+// that encodes JSON to the output and returns the core the logger writes to
+// (to add a sink, a sampler or a redacting core). Several WithLogCore
+// options apply in order, each wrapping the result of the one before.
+func WithLogCore(wrap func(zapcore.Core) zapcore.Core) Option {
+	return optionFunc(func(c *config) { c.wrapCore = append(c.wrapCore, wrap) })
+}
+
+// WithMiddleware adds middlewares of the caller's own between the controls
+// and the handler; the first is the outermost. They see the invocation
+// metadata ([middleware.FromContext]) and the logger ([Logger]).
+func WithMiddleware(mws ...middleware.Middleware) Option {
+	return optionFunc(func(c *config) { c.middlewares = append(c.middlewares, mws...) })
+}
+
+// WithLambdaOptions passes options to lambda.NewHandlerWithOptions when
+// [Wrap] builds the handler (JSON decoding and encoding options such as
+// lambda.WithUseNumber). They have no effect when the handler given to Wrap
+// is already a lambda.Handler.
+func WithLambdaOptions(opts ...lambda.Option) Option {
+	return optionFunc(func(c *config) { c.lambdaOpts = append(c.lambdaOpts, opts...) })
+}
+
+// newConfig applies the defaults, then opts, then the environment, which
+// has the last word so that operators can tighten a deployed function
+// without a rebuild.
+func newConfig(opts []Option) (*config, error) {
+	c := &config{
+		out:    os.Stdout,
+		level:  zapcore.InfoLevel,
+		margin: DefaultDeadlineMargin,
+		env:    middleware.EnvironmentFromOS(),
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(c)
+		}
+	}
+	if !c.levelSet {
+		for _, name := range []string{"AWS_LAMBDA_LOG_LEVEL", "LOG_LEVEL"} {
+			if v := os.Getenv(name); v != "" {
+				l, err := parseLevel(v)
+				if err != nil {
+					return nil, &ConfigError{Var: name, Err: err}
+				}
+				c.level = l
+				break
+			}
+		}
+	}
+	if v := os.Getenv("COMPLIANCE_DEADLINE_MARGIN"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return nil, &ConfigError{Var: "COMPLIANCE_DEADLINE_MARGIN", Err: fmt.Errorf("want a non-negative duration such as 500ms, got %q", v)}
+		}
+		c.margin = d
+	}
+	return c, nil
+}
+
+// parseLevel accepts Lambda's log levels (TRACE, DEBUG, INFO, WARN, ERROR,
+// FATAL) and zap's, in any case.
+func parseLevel(s string) (zapcore.Level, error) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "TRACE", "DEBUG":
+		return zapcore.DebugLevel, nil
+	case "INFO":
+		return zapcore.InfoLevel, nil
+	case "WARN", "WARNING":
+		return zapcore.WarnLevel, nil
+	case "ERROR":
+		return zapcore.ErrorLevel, nil
+	case "FATAL":
+		return zapcore.FatalLevel, nil
+	}
+	return 0, fmt.Errorf("unknown log level %q (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL)", s)
+}
+
+// ConfigError reports an environment variable whose value cannot be used.
+// [Wrap] returns a handler that fails every invocation with it, so that a
+// misconfigured function fails loudly instead of running with weaker controls.
+type ConfigError struct {
+	Var string // the environment variable
+	Err error  // what is wrong with it
+}
+
+// Error names the variable and the problem.
+func (e *ConfigError) Error() string { return "compliance: " + e.Var + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ConfigError) Unwrap() error { return e.Err }
