@@ -81,7 +81,7 @@ func Metadata(env Environment) Middleware {
 			if d, ok := ctx.Deadline(); ok {
 				inv.Deadline = d
 			}
-			ev, err := DetectEvent(payload)
+			ev, err := detectEvent(payload, inv.Region)
 			inv.Source, inv.Resources, inv.Operation, inv.Actor, inv.EventErr = ev.Source, ev.Resources, ev.Operation, ev.Actor, err
 			resp, err := next.Invoke(NewContext(ctx, inv), payload)
 			inv.ResponseSize = len(resp)
