@@ -22,6 +22,7 @@ package compliance
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"sync"
 	"time"
 
@@ -123,17 +124,36 @@ func Start(handler any, opts ...Option) {
 // reuses as soon as Invoke returns, so concurrent invocations would overwrite
 // each other's responses: each invocation takes an adapter of its own from a
 // pool and copies the response before giving the adapter back.
+//
+// A payload that is not JSON never reaches a function that takes an event:
+// the invocation fails with the [*middleware.EventError] that says where the
+// JSON broke, not with whatever the decoder happened to say.
 type funcHandler struct {
-	pool sync.Pool // of lambda.Handler
+	pool       sync.Pool // of lambda.Handler
+	takesEvent bool
 }
 
 func newFuncHandler(fn any, opts []lambda.Option) *funcHandler {
-	h := &funcHandler{}
+	h := &funcHandler{takesEvent: takesEvent(fn)}
 	h.pool.New = func() any { return lambda.NewHandlerWithOptions(fn, opts...) }
 	return h
 }
 
+// takesEvent reports whether fn is a function with an event argument:
+// func(ctx, In) or func(In), In not a context.
+func takesEvent(fn any) bool {
+	t := reflect.TypeOf(fn)
+	if t == nil || t.Kind() != reflect.Func {
+		return false
+	}
+	ctxType := reflect.TypeFor[context.Context]()
+	return t.NumIn() == 2 || t.NumIn() == 1 && t.In(0) != ctxType
+}
+
 func (h *funcHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if inv, ok := middleware.FromContext(ctx); ok && inv.EventErr != nil && h.takesEvent {
+		return nil, inv.EventErr
+	}
 	adapter := h.pool.Get().(lambda.Handler)
 	resp, err := adapter.Invoke(ctx, payload)
 	resp = bytes.Clone(resp)

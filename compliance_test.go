@@ -357,3 +357,23 @@ func TestConcurrentInvocations(t *testing.T) {
 		t.Errorf("%d invocations claimed the cold start, want 1", cold)
 	}
 }
+
+func TestMalformedPayloadIsATypedError(t *testing.T) {
+	called := false
+	h := compliance.Wrap(func(_ context.Context, ev map[string]any) error { called = true; return nil }, compliance.WithOutput(&syncBuffer{}))
+	_, err := h.Invoke(lambdaCtx("r", ""), []byte(`{"email": "jane@example.com", "card": `))
+	var ee *middleware.EventError
+	if !errors.As(err, &ee) {
+		t.Fatalf("got %T %v, want *middleware.EventError", err, err)
+	}
+	if strings.Contains(err.Error(), "jane") {
+		t.Errorf("the error carries payload bytes: %v", err)
+	}
+	if called {
+		t.Error("the handler ran on a payload that is not JSON")
+	}
+	// A handler that takes no event still runs: it never reads the payload.
+	if _, err := compliance.Wrap(func(context.Context) error { return nil }).Invoke(lambdaCtx("r", ""), []byte(`{`)); err != nil {
+		t.Errorf("handler without an event argument: got %v", err)
+	}
+}

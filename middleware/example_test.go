@@ -40,9 +40,7 @@ func ExampleChain() {
 
 func ExampleRecover() {
 	boom := middleware.HandlerFunc(func(context.Context, []byte) ([]byte, error) {
-		var m map[string]int
-		m["x"] = 1 // panics: assignment to entry in nil map
-		return nil, nil
+		panic("stock went negative")
 	})
 	_, err := middleware.Recover()(boom).Invoke(context.Background(), nil)
 	var pe *middleware.PanicError
@@ -50,7 +48,7 @@ func ExampleRecover() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// middleware: panic: assignment to entry in nil map
+	// middleware: panic: stock went negative
 }
 
 func ExampleFromContext() {
