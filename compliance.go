@@ -70,12 +70,12 @@ func wrap(handler any, opts []Option) *Handler {
 	}
 	logger := zap.New(newCore(c)).With(zap.String("functionName", c.env.FunctionName))
 	chain := middleware.Chain(
-		middleware.Recover(),
+		middleware.Recover(), // a panic in the controls themselves
 		middleware.Metadata(c.env),
-		logging(logger),
 		middleware.DeadlineGuard(c.margin),
+		logging(logger),
 		middleware.Chain(c.middlewares...),
-		middleware.Recover(),
+		middleware.Recover(), // a panic in the handler, seen by every control as an error
 	)(inner)
 	return &Handler{chain: chain, logger: logger}
 }

@@ -5,29 +5,31 @@ import (
 	"time"
 )
 
-// TimeoutError is the error an invocation ends with when its handler was still
-// running when the margin reserved by [DeadlineGuard] began. Lambda reports it
-// with errorType "TimeoutError".
+// TimeoutError is the error an invocation ends with when its handler ran into
+// the deadline [DeadlineGuard] gave it, margin before Lambda's. Lambda
+// reports it with errorType "TimeoutError".
 type TimeoutError struct {
-	// Margin is the time that was left before Lambda's deadline.
+	// Margin is the time that was reserved before Lambda's deadline.
 	Margin time.Duration
 }
 
-// Error says how long before the deadline the handler was abandoned.
+// Error says how long before Lambda's deadline the handler's deadline was.
 func (e *TimeoutError) Error() string {
-	return "middleware: handler still running " + e.Margin.String() + " before the deadline"
+	return "middleware: handler ran into its deadline, " + e.Margin.String() + " before Lambda's"
 }
 
 // DeadlineGuard returns a middleware that keeps margin of every invocation's
-// deadline for the controls outside it (audit record, span flush): next runs
-// with a context whose deadline is margin earlier, and if it has not returned
-// by then the invocation ends with a [*TimeoutError] while next goes on in the
-// background, its late result discarded. A panic in next becomes a
-// [*PanicError], as with [Recover].
+// deadline for the controls: next runs with a context whose deadline is
+// margin earlier than Lambda's. Controls that must finish even when the
+// handler overruns (the audit record, the span) register their work with
+// context.AfterFunc on that context, and it runs while there is still margin
+// left. A handler that returns after its deadline has passed ends the
+// invocation with a [*TimeoutError], its result discarded, as Lambda's own
+// timeout would: what the controls recorded at the deadline stays true.
 //
-// The margin is at most half of the time left when the invocation starts.
-// Without a deadline in the context, or with margin <= 0, DeadlineGuard
-// returns next unchanged.
+// The handler runs on the caller's goroutine. The margin is at most half of
+// the time left when the invocation starts. Without a deadline in the
+// context, or with margin <= 0, DeadlineGuard returns next unchanged.
 func DeadlineGuard(margin time.Duration) Middleware {
 	return func(next Handler) Handler {
 		if margin <= 0 {
@@ -40,39 +42,12 @@ func DeadlineGuard(margin time.Duration) Middleware {
 			}
 			m := min(margin, time.Until(deadline)/2)
 			inner, cancel := context.WithDeadline(ctx, deadline.Add(-m))
-			type result struct {
-				resp []byte
-				err  error
+			defer cancel()
+			resp, err := next.Invoke(inner, payload)
+			if inner.Err() != nil && ctx.Err() == nil { // our deadline passed, Lambda's has not
+				return nil, &TimeoutError{Margin: m.Round(time.Millisecond)}
 			}
-			done := make(chan result, 1)
-			go func() {
-				var r result
-				defer func() {
-					if v := recover(); v != nil {
-						r = result{err: newPanicError(v)}
-					}
-					done <- r
-				}()
-				r.resp, r.err = next.Invoke(inner, payload)
-			}()
-			select {
-			case r := <-done:
-				cancel()
-				return r.resp, r.err
-			case <-inner.Done():
-				// Cancel only after the guard has given up, so that next sees
-				// its context end at the reserved deadline.
-				cancel()
-				select {
-				case r := <-done: // finished at the same moment
-					return r.resp, r.err
-				default:
-				}
-				if ctx.Err() != nil { // Lambda's own deadline, not ours
-					return nil, ctx.Err()
-				}
-				return nil, &TimeoutError{Margin: time.Until(deadline).Round(time.Millisecond)}
-			}
+			return resp, err
 		})
 	}
 }

@@ -104,15 +104,20 @@ func traceHeader(ctx context.Context) string {
 // arnAccountRegion returns the account and region of an ARN
 // (arn:partition:service:region:account:...); region falls back to def.
 func arnAccountRegion(arn, def string) (account, region string) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
+	var f [6]string // arn, partition, service, region, account, resource
+	for i := range 5 {
+		var ok bool
+		if f[i], arn, ok = strings.Cut(arn, ":"); !ok {
+			return "", def
+		}
+	}
+	if f[0] != "arn" {
 		return "", def
 	}
-	region = parts[3]
-	if region == "" {
+	if region = f[3]; region == "" {
 		region = def
 	}
-	return parts[4], region
+	return f[4], region
 }
 
 // TraceID returns the trace id of an X-Ray trace header
