@@ -53,8 +53,9 @@ func WithLogLevel(l zapcore.Level) Option {
 }
 
 // WithDeadlineMargin sets how much of every invocation's deadline is kept for
-// the controls to finish (audit record, span flush) after the handler is
-// abandoned; see [middleware.DeadlineGuard]. Zero turns the guard off. The
+// the controls to finish (audit record, span flush) when the handler
+// overruns: the handler's deadline comes d before Lambda's; see
+// [middleware.DeadlineGuard]. Zero turns the guard off. The
 // environment variable COMPLIANCE_DEADLINE_MARGIN, when set, takes precedence.
 func WithDeadlineMargin(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.margin = d })

@@ -1,0 +1,58 @@
+# make test   every check CI runs: format, vet, staticcheck, race tests (the
+#             Lambda emulator ones included), the side modules, short fuzzing
+# make demo   runs examples/apigw under the Lambda Runtime Interface Emulator
+# make bench  the side-by-side benchmarks, 10 runs each, compared with benchstat
+
+GO        ?= go
+FUZZTIME  ?= 10s
+BENCHTIME ?= 1s
+COUNT     ?= 10
+SIDE_MODULES := bench
+
+export CGO_ENABLED ?= 1
+
+.PHONY: test tools lint vet staticcheck fmt-check unit side fuzz demo bench
+
+test: lint unit side fuzz
+
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	@for m in $(SIDE_MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
+
+# Tools are built from the versions pinned in tools/go.mod.
+BIN := $(CURDIR)/.bin
+$(BIN)/%: tools/go.mod tools/go.sum
+	$(GO) -C tools build -o $(BIN)/ $$($(GO) -C tools list -f '{{.ImportPath}}' tool | grep '/$*$$')
+
+staticcheck: $(BIN)/staticcheck
+	$(BIN)/staticcheck ./...
+	@for m in $(SIDE_MODULES); do (cd $$m && $(BIN)/staticcheck ./...) || exit 1; done
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+side:
+	@for m in $(SIDE_MODULES); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+
+# Every Fuzz target of the library, each for FUZZTIME.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/fuzz.$$$$.log 2>&1 || { cat /tmp/fuzz.$$$$.log; rm -f /tmp/fuzz.$$$$.log; exit 1; }; \
+	  done; \
+	done; rm -f /tmp/fuzz.$$$$.log
+
+demo:
+	$(GO) run ./internal/cmd/demo
+
+bench:
+	cd bench && $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(COUNT) ./... | tee $(CURDIR)/bench/results.txt
+	$(MAKE) $(BIN)/benchstat
+	$(BIN)/benchstat bench/results.txt
