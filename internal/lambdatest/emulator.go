@@ -124,7 +124,10 @@ func start(ctx context.Context, cfg Config) (*Emulator, error) {
 		"--runtime-api-address", runtimeAddr,
 		cfg.Bootstrap)
 	cmd.Env = environ(cfg)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: if the test or demo dies without stopping the emulator (a
+	// crash, a closed stdout), the kernel ends it, and the function, which
+	// loses its runtime API, exits with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	// One pipe for both streams keeps the function's lines and the
 	// emulator's in the order they were written. An *os.File is handed to
 	// the process as is, so Wait does not wait for the function (which
