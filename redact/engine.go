@@ -1,0 +1,284 @@
+package redact
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"slices"
+	"sync"
+)
+
+// match is one value found in a text: s[start:end] is of type typ.
+type match struct {
+	start, end int
+	typ        Type
+}
+
+// matchSet collects the matches of one text. Detectors add to it; the engine
+// resolves overlaps and applies the operators. It is pooled, so a text with
+// nothing in it costs no allocation.
+type matchSet struct {
+	ms []match
+	// key is what the key the text is the value of says about it
+	// (keyPhone when the text sits under "phone"), keyNone in free text.
+	key keyClass
+}
+
+func (m *matchSet) add(t Type, start, end int) {
+	if start < end {
+		m.ms = append(m.ms, match{start: start, end: end, typ: t})
+	}
+}
+
+var matchPool = sync.Pool{New: func() any { return &matchSet{ms: make([]match, 0, 16)} }}
+
+// keyClass is what a key name says about the value under it.
+type keyClass uint8
+
+const (
+	keyNone    keyClass = iota
+	keySecret           // password, token, secret ...: the whole value goes
+	keyPhone            // phone, mobile, tel ...: national phone formats count
+	keyDOB              // dob, birthdate ...: the value is a date of birth
+	keyName             // name, firstName, cardholder_name ...: the value is a person's name
+	keyAddress          // address, street, line1 ...: the value is a street address
+	keySSN              // ssn, social security number: bare 9 digits count
+	keyCard             // card, cardNumber, pan: the card detectors relax
+)
+
+// detector finds values of one type in a text and adds them to m.
+type detector struct {
+	typ  Type
+	find func(s []byte, m *matchSet)
+}
+
+// Redactor finds and replaces sensitive values. Build it with [New]; it is
+// safe for concurrent use.
+type Redactor struct {
+	detectors      []detector
+	sensitiveKeys  map[string]bool // normalised extra key names
+	allow          map[string]bool
+	ops            [256]Operator // by Type
+	names          []string      // by Type: built-in names, then custom types
+	hmacKey        []byte
+	keepPrivateIPs bool
+}
+
+// New returns a Redactor for c, or a [*ConfigError].
+func New(c Config) (*Redactor, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	r := &Redactor{
+		hmacKey:        slices.Clone(c.HMACKey),
+		keepPrivateIPs: c.KeepPrivateIPs,
+		names:          typeNames[:],
+	}
+	on := make(map[Type]bool)
+	for t := Type(1); t < numBuiltinTypes; t++ {
+		on[t] = !optIn(t)
+	}
+	for _, n := range c.Enable {
+		if ts, ok := packs[n]; ok {
+			for _, t := range ts {
+				on[t] = true
+			}
+		} else {
+			on[typeByName[n]] = true
+		}
+	}
+	for _, n := range c.Disable {
+		on[typeByName[n]] = false
+	}
+	for _, d := range builtinDetectors {
+		if d.find != nil && on[d.typ] {
+			r.detectors = append(r.detectors, d)
+		}
+	}
+	r.names = slices.Clone(r.names)
+	for _, cu := range c.Custom {
+		re, err := regexp.Compile(cu.Pattern)
+		if err != nil {
+			return nil, &ConfigError{Field: "Custom", Reason: "pattern of " + cu.Type + ": " + err.Error()}
+		}
+		if len(r.names) >= 255 {
+			return nil, &ConfigError{Field: "Custom", Reason: "too many custom detectors"}
+		}
+		t := Type(len(r.names))
+		r.names = append(r.names, cu.Type)
+		r.detectors = append(r.detectors, customDetector(t, re, cu.Validate))
+	}
+	def := Mask
+	if op, ok := c.Operators["*"]; ok {
+		def = op
+	}
+	for t := range r.names {
+		r.ops[t] = def
+		if op, ok := c.Operators[r.names[t]]; ok {
+			r.ops[t] = op
+		}
+	}
+	r.sensitiveKeys = make(map[string]bool, len(c.SensitiveKeys))
+	for _, k := range c.SensitiveKeys {
+		r.sensitiveKeys[normalizeKey(k)] = true
+	}
+	r.allow = make(map[string]bool, len(c.Allow))
+	for _, v := range c.Allow {
+		r.allow[v] = true
+	}
+	return r, nil
+}
+
+func customDetector(t Type, re *regexp.Regexp, validate func([]byte) bool) detector {
+	return detector{typ: t, find: func(s []byte, m *matchSet) {
+		for _, loc := range re.FindAllIndex(s, -1) {
+			if validate == nil || validate(s[loc[0]:loc[1]]) {
+				m.add(t, loc[0], loc[1])
+			}
+		}
+	}}
+}
+
+// typeName returns the name of t for this Redactor (custom types included).
+func (r *Redactor) typeName(t Type) string {
+	if int(t) < len(r.names) {
+		return r.names[t]
+	}
+	return "unknown"
+}
+
+// Bytes returns b with every sensitive value replaced, and what was found.
+// b may be free text or a JSON document (then walked as one). When nothing
+// is found, Bytes returns b itself and allocates nothing.
+func (r *Redactor) Bytes(b []byte) ([]byte, Findings) {
+	var fs Findings
+	out, changed := r.redact(nil, b, keyNone, &fs, 0)
+	if !changed {
+		return b, fs
+	}
+	return out, fs
+}
+
+// String is [Redactor.Bytes] for strings.
+func (r *Redactor) String(s string) (string, Findings) {
+	out, fs := r.Bytes([]byte(s))
+	return string(out), fs
+}
+
+// redact appends to dst the redaction of s, which sits under a key of class
+// key, and reports whether anything changed. Findings are appended to fs
+// with offsets shifted by base. When nothing changes, dst is returned as
+// given, without s appended.
+func (r *Redactor) redact(dst, s []byte, key keyClass, fs *Findings, base int) ([]byte, bool) {
+	if key == keySecret {
+		*fs = append(*fs, Finding{Type: r.typeName(TypeSecret), Start: base, End: base + len(s)})
+		return r.replace(dst, TypeSecret, s), true
+	}
+	if doc, ok := jsonDocument(s); ok {
+		return r.redactJSON(dst, s, doc, fs, base)
+	}
+	return r.redactText(dst, s, key, fs, base)
+}
+
+// redactText runs the detectors over free text.
+func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base int) ([]byte, bool) {
+	m := matchPool.Get().(*matchSet)
+	m.ms, m.key = m.ms[:0], key
+	for _, d := range r.detectors {
+		d.find(s, m)
+	}
+	if len(m.ms) == 0 {
+		matchPool.Put(m)
+		return dst, false
+	}
+	ms := resolve(m.ms)
+	changed := false
+	last := 0
+	for _, mt := range ms {
+		v := s[mt.start:mt.end]
+		if r.allow[string(v)] {
+			continue
+		}
+		if !changed {
+			dst = slices.Grow(dst, len(s)+32)
+			changed = true
+		}
+		*fs = append(*fs, Finding{Type: r.typeName(mt.typ), Start: base + mt.start, End: base + mt.end})
+		dst = append(dst, s[last:mt.start]...)
+		dst = r.replace(dst, mt.typ, v)
+		last = mt.end
+	}
+	if changed {
+		dst = append(dst, s[last:]...)
+	}
+	matchPool.Put(m)
+	return dst, changed
+}
+
+// resolve sorts matches by start and drops those that overlap an earlier
+// (or, at the same start, a longer) one.
+func resolve(ms []match) []match {
+	slices.SortFunc(ms, func(a, b match) int {
+		if a.start != b.start {
+			return a.start - b.start
+		}
+		return b.end - a.end
+	})
+	out := ms[:0]
+	end := -1
+	for _, m := range ms {
+		if m.start < end {
+			continue
+		}
+		out = append(out, m)
+		end = m.end
+	}
+	return out
+}
+
+// replace appends the operator's replacement of value v of type t.
+func (r *Redactor) replace(dst []byte, t Type, v []byte) []byte {
+	switch r.ops[t] {
+	case Remove:
+		return dst
+	case Partial:
+		if t == TypeCreditCard || t == TypePhone {
+			return appendPartial(dst, v)
+		}
+	case HMAC:
+		mac := hmac.New(sha256.New, r.hmacKey)
+		mac.Write([]byte(r.typeName(t)))
+		mac.Write([]byte{0})
+		mac.Write(v)
+		var sum [sha256.Size]byte
+		dst = append(dst, '[')
+		dst = append(dst, r.typeName(t)...)
+		dst = append(dst, ':')
+		dst = hex.AppendEncode(dst, mac.Sum(sum[:0])[:8])
+		return append(dst, ']')
+	}
+	dst = append(dst, "[REDACTED:"...)
+	dst = append(dst, r.typeName(t)...)
+	return append(dst, ']')
+}
+
+// appendPartial masks every digit of v but the last four, keeping separators.
+func appendPartial(dst, v []byte) []byte {
+	digits := 0
+	for _, c := range v {
+		if '0' <= c && c <= '9' {
+			digits++
+		}
+	}
+	for _, c := range v {
+		if '0' <= c && c <= '9' {
+			if digits > 4 {
+				c = '*'
+			}
+			digits--
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
