@@ -170,8 +170,9 @@ func TestCorpus(t *testing.T) {
 			t.Log(f)
 		}
 	}
-	// The floor only rises: raise these as the engine improves.
-	const maxLeakPct, minKeepPct = 100.0, 0.0
+	// The targets: at most 0.5% of planted values leaked, at least 99.5% of
+	// hard negatives kept, every JSON input still JSON.
+	const maxLeakPct, minKeepPct = 0.5, 99.5
 	if pct := 100 * float64(s.leaked) / float64(s.planted); pct > maxLeakPct {
 		t.Errorf("leaked %.2f%% of planted values, want at most %.2f%%", pct, maxLeakPct)
 	}

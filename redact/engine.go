@@ -23,6 +23,15 @@ type matchSet struct {
 	// key is what the key the text is the value of says about it
 	// (keyPhone when the text sits under "phone"), keyNone in free text.
 	key keyClass
+	// sensitive holds the normalised Config.SensitiveKeys, for the key rules.
+	sensitive map[string]bool
+	// keepPrivateIPs keeps loopback, private and link-local addresses
+	// (Config.KeepPrivateIPs).
+	keepPrivateIPs bool
+	// digits caches where the runs of digits of the text are, for the
+	// detectors of numbers; digitsDone says it is filled for this text.
+	digits     []digitRun
+	digitsDone bool
 }
 
 func (m *matchSet) add(t Type, start, end int) {
@@ -184,7 +193,8 @@ func (r *Redactor) redact(dst, s []byte, key keyClass, fs *Findings, base int) (
 // redactText runs the detectors over free text.
 func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base int) ([]byte, bool) {
 	m := matchPool.Get().(*matchSet)
-	m.ms, m.key = m.ms[:0], key
+	m.ms, m.key, m.sensitive = m.ms[:0], key, r.sensitiveKeys
+	m.keepPrivateIPs, m.digitsDone = r.keepPrivateIPs, false
 	for _, d := range r.detectors {
 		d.find(s, m)
 	}

@@ -1,0 +1,231 @@
+package redact
+
+import "encoding/binary"
+
+// hasDigit reports whether any of the eight bytes of x is an ASCII digit
+// (the "hasbetween" bit trick, for bytes in (47, 58)).
+func hasDigit(x uint64) bool {
+	const ones, high, low7 = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+	t := x & low7
+	return (ones*(127+58)-t)&^x&(t+ones*(127-47))&high != 0
+}
+
+// nextDigit returns the index of the first digit in s at or after i, or
+// len(s). It skips eight bytes at a time.
+func nextDigit(s []byte, i int) int {
+	for i+8 <= len(s) && !hasDigit(binary.LittleEndian.Uint64(s[i:])) {
+		i += 8
+	}
+	for i < len(s) && class[s[i]]&cDigit == 0 {
+		i++
+	}
+	return i
+}
+
+// digitRun is a maximal run of digits, s[start:end]; free says it does
+// not continue a token to its left (see tokenBefore).
+type digitRun struct {
+	start, end int32
+	free       bool
+}
+
+// digitRuns returns the runs of digits of s, found once per text and
+// shared by the detectors of numbers.
+func (m *matchSet) digitRuns(s []byte) []digitRun {
+	if m.digitsDone {
+		return m.digits
+	}
+	rs := m.digits[:0]
+	for i := nextDigit(s, 0); i < len(s); {
+		e := digitRunEnd(s, i)
+		rs = append(rs, digitRun{int32(i), int32(e), !tokenBefore(s, i)})
+		i = nextDigit(s, e)
+	}
+	m.digits, m.digitsDone = rs, true
+	return rs
+}
+
+// digitRunEnd returns the end of the run of digits that starts at i.
+func digitRunEnd(s []byte, i int) int {
+	for i < len(s) && class[s[i]]&cDigit != 0 {
+		i++
+	}
+	return i
+}
+
+// tokenBefore reports whether the value at s[i] continues a token to its
+// left: a word character, or a dash or dot that joins it to one (a UUID, a
+// version, a date).
+func tokenBefore(s []byte, i int) bool {
+	if i == 0 {
+		return false
+	}
+	if alnumBefore(s, i) || s[i-1] == '_' {
+		return true
+	}
+	if (s[i-1] == '-' || s[i-1] == '.') && alnumBefore(s, i-1) {
+		return true
+	}
+	return false
+}
+
+// tokenAfter reports whether the value ending at s[e] goes on into a token
+// to its right.
+func tokenAfter(s []byte, e int) bool {
+	if e >= len(s) {
+		return false
+	}
+	if isAlnum(s[e]) || s[e] == '_' {
+		return true
+	}
+	if (s[e] == '-' || s[e] == '.') && e+1 < len(s) && isAlnum(s[e+1]) {
+		return true
+	}
+	return false
+}
+
+// luhn checks the Luhn sum of the n digits in d.
+func luhn(d []byte) bool {
+	sum, dbl := 0, false
+	for i := len(d) - 1; i >= 0; i-- {
+		v := int(d[i])
+		if dbl {
+			v *= 2
+			if v > 9 {
+				v -= 9
+			}
+		}
+		sum += v
+		dbl = !dbl
+	}
+	return sum%10 == 0
+}
+
+// cardIssuer reports whether the digits d start with a known issuer prefix
+// and have a length that issuer uses.
+func cardIssuer(d []byte) bool {
+	n := len(d)
+	p2 := int(d[0])*10 + int(d[1])
+	p3 := p2*10 + int(d[2])
+	p4 := p3*10 + int(d[3])
+	switch {
+	case d[0] == 4: // Visa
+		return n == 13 || n == 16 || n == 19
+	case p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720: // Mastercard
+		return n == 16
+	case p2 == 34 || p2 == 37: // Amex
+		return n == 15
+	case p4 == 6011, p2 == 65, p3 >= 644 && p3 <= 649: // Discover
+		return n >= 16 && n <= 19
+	case p4 >= 3528 && p4 <= 3589: // JCB
+		return n >= 16 && n <= 19
+	case p2 == 36, p2 == 38, p3 >= 300 && p3 <= 305: // Diners
+		return n >= 14 && n <= 19
+	case p2 == 62: // UnionPay
+		return n >= 16 && n <= 19
+	}
+	return false
+}
+
+// findCards finds payment card numbers: 13 to 19 digits, contiguous or in
+// groups split by one kind of separator (space or dash), with an issuer
+// prefix and a valid Luhn sum, standing on their own (not part of a longer
+// number, hex or alphanumeric token, or UUID).
+func findCards(s []byte, m *matchSet) {
+	if len(s) < 13 {
+		return
+	}
+	next := 0
+	for _, r := range m.digitRuns(s) {
+		i, e := int(r.start), int(r.end)
+		if i < next || !r.free || e-i > 19 || e-i < 13 && e-i != 4 {
+			continue
+		}
+		if end, ok := cardAt(s, i, e); ok {
+			m.add(TypeCreditCard, i, end)
+			next = end
+		}
+	}
+}
+
+// cardAt checks a card number starting with the digit run s[i:e].
+func cardAt(s []byte, i, e int) (int, bool) {
+	var d [19]byte
+	n := 0
+	first := e - i
+	if first > 19 || (first < 13 && first != 4) {
+		return 0, false
+	}
+	for k := i; k < e; k++ {
+		d[n] = s[k] - '0'
+		n++
+	}
+	end := e
+	if first == 4 && e < len(s) && (s[e] == ' ' || s[e] == '-') {
+		sep, groups := s[e], 1
+		for end < len(s) && s[end] == sep && end+1 < len(s) && isDig(s[end+1]) {
+			g := end + 1
+			ge := digitRunEnd(s, g)
+			if ge-g > 6 || n+ge-g > 19 {
+				return 0, false
+			}
+			for k := g; k < ge; k++ {
+				d[n] = s[k] - '0'
+				n++
+			}
+			groups++
+			end = ge
+		}
+		if groups < 3 || n < 13 {
+			return 0, false
+		}
+	} else if first == 4 {
+		return 0, false
+	}
+	if tokenAfter(s, end) {
+		return 0, false
+	}
+	if !cardIssuer(d[:n]) || !luhn(d[:n]) {
+		return 0, false
+	}
+	return end, true
+}
+
+var cvvKeywords = keywords("cvv", "cvc", "csc", "cvv2", "cvc2", "securitycode")
+
+// findCVVs finds 3 or 4 digit card security codes right after a keyword
+// (cvv, cvc, csc, security code) or as the whole value of a card key.
+func findCVVs(s []byte, m *matchSet) {
+	if len(s) < 3 {
+		return
+	}
+	runs := m.digitRuns(s)
+	for _, r := range runs {
+		i, e := int(r.start), int(r.end)
+		if n := e - i; (n == 3 || n == 4) && r.free && !tokenAfter(s, e) &&
+			(m.key == keyCard && len(runs) == 1 || keywordBefore(s, i, 16, cvvKeywords)) {
+			m.add(TypeCardCVV, i, e)
+		}
+	}
+}
+
+var expiryKeywords = keywords("exp", "expiry", "expires", "expiration", "validthru")
+
+// findExpiries finds card expiry dates, MM/YY or MM/YYYY (also with - ),
+// right after a keyword (exp, expiry, expiration).
+func findExpiries(s []byte, m *matchSet) {
+	if len(s) < 8 {
+		return
+	}
+	for _, r := range m.digitRuns(s) {
+		i, e := int(r.start), int(r.end)
+		if e-i == 2 && r.free && e+2 < len(s) && (s[e] == '/' || s[e] == '-') {
+			mm := int(s[i]-'0')*10 + int(s[i+1]-'0')
+			ye := digitRunEnd(s, e+1)
+			if mm >= 1 && mm <= 12 && (ye-e-1 == 2 || ye-e-1 == 4) && !tokenAfter(s, ye) &&
+				(ye >= len(s) || s[ye] != '/' && s[ye] != '-') && keywordBefore(s, i, 16, expiryKeywords) {
+				m.add(TypeCardExpiry, i, ye)
+			}
+		}
+	}
+}

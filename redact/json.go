@@ -1,0 +1,854 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/base64"
+	"sync"
+	"unicode/utf8"
+)
+
+// The JSON walk: one pass over the raw bytes of a document that copies what
+// it does not change in bulk, classifies each member's key, and sees through
+// the layers a string can hold (JSON, URL encoding, base64 bodies).
+
+// maxDepth is the nesting the walk accepts, as encoding/json does.
+const maxDepth = 10000
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+var findingsPool = sync.Pool{New: func() any { return new(Findings) }}
+
+func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
+func putBuf(b *[]byte) { *b = (*b)[:0]; bufPool.Put(b) }
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// jsonDocument reports whether s is a JSON object or array (after white
+// space), and returns it trimmed. Only the first and last bytes are looked
+// at: the walk finds out whether it is valid.
+func jsonDocument(s []byte) ([]byte, bool) {
+	i, j := 0, len(s)
+	for i < j && isJSONSpace(s[i]) {
+		i++
+	}
+	for j > i && isJSONSpace(s[j-1]) {
+		j--
+	}
+	if j-i < 2 {
+		return nil, false
+	}
+	if s[i] == '{' && s[j-1] == '}' || s[i] == '[' && s[j-1] == ']' {
+		return s[i:j], true
+	}
+	return nil, false
+}
+
+// redactJSON appends the redaction of the JSON document doc (s trimmed).
+// When doc is not valid JSON, s is redacted as text.
+func (r *Redactor) redactJSON(dst, s, doc []byte, fs *Findings, base int) ([]byte, bool) {
+	out, changed, ok := r.walkDoc(dst, s, keyNone, 0, fs, base)
+	if !ok {
+		return r.redactText(dst, s, keyNone, fs, base)
+	}
+	return out, changed
+}
+
+// walkDoc walks the JSON text s (one value, white space around it) that sits
+// under a key of class kc. It reports whether s was valid JSON; when it was
+// not, dst and fs are as given.
+func (r *Redactor) walkDoc(dst, s []byte, kc keyClass, ctx uint8, fs *Findings, base int) ([]byte, bool, bool) {
+	n0, f0 := len(dst), len(*fs)
+	w := walker{r: r, s: s, base: base, out: dst}
+	w.b64 = bytes.Contains(s, []byte("isBase64Encoded"))
+	i := w.ws(0)
+	i, ok := w.value(i, kc, ctx, fs)
+	if ok {
+		i = w.ws(i)
+		ok = i == len(s)
+	}
+	if !ok {
+		*fs = (*fs)[:f0]
+		return dst[:n0], false, false
+	}
+	if !w.changed {
+		return dst[:n0], false, true
+	}
+	w.out = append(w.out, s[w.last:]...)
+	return w.out, true, true
+}
+
+type walker struct {
+	r       *Redactor
+	s       []byte
+	base    int
+	out     []byte
+	last    int // s[last:] is not yet in out
+	changed bool
+	depth   int
+	b64     bool // the document mentions isBase64Encoded
+}
+
+func (w *walker) ws(i int) int {
+	for i < len(w.s) && isJSONSpace(w.s[i]) {
+		i++
+	}
+	return i
+}
+
+// put replaces s[start:end] with b.
+func (w *walker) put(start, end int, b []byte) {
+	w.out = append(w.out, w.s[w.last:start]...)
+	w.out = append(w.out, b...)
+	w.last = end
+	w.changed = true
+}
+
+// value walks the value at s[i] under a key of class kc.
+func (w *walker) value(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool) {
+	if i >= len(w.s) {
+		return i, false
+	}
+	switch c := w.s[i]; {
+	case c == '{':
+		return w.object(i, kc, ctx, fs)
+	case c == '[':
+		if kc == keySecret {
+			end, ok := skipValue(w.s, i, 0)
+			if ok {
+				w.replaceToken(i, end, TypeSecret, fs)
+			}
+			return end, ok
+		}
+		return w.array(i, kc, ctx, fs)
+	case c == '"':
+		end, esc, ok := scanString(w.s, i)
+		if !ok {
+			return end, false
+		}
+		w.stringToken(i, end, esc, kc, ctx, false, fs)
+		return end, true
+	case c == '-' || isDigitByte(c):
+		end, ok := scanNumber(w.s, i)
+		if !ok {
+			return end, false
+		}
+		if t, ok := numberType(kc, w.s[i:end]); ok {
+			w.replaceToken(i, end, t, fs)
+		}
+		return end, true
+	default:
+		for _, lit := range [...]string{"true", "false", "null"} {
+			if bytes.HasPrefix(w.s[i:], []byte(lit)) {
+				end := i + len(lit)
+				if kc == keySecret && lit != "null" {
+					w.replaceToken(i, end, TypeSecret, fs)
+				}
+				return end, true
+			}
+		}
+		return i, false
+	}
+}
+
+// numberType says whether a JSON number under kc is redacted, and as what.
+func numberType(kc keyClass, num []byte) (Type, bool) {
+	digits := 0
+	for _, c := range num {
+		if isDigitByte(c) {
+			digits++
+		}
+	}
+	switch kc {
+	case keySecret:
+		return TypeSecret, true
+	case keySSN:
+		return TypeSSN, digits >= 6
+	case keyPhone:
+		return TypePhone, digits >= 6
+	case keyCard:
+		return TypeCreditCard, digits >= 12
+	case keyDOB:
+		return TypeDateOfBirth, digits >= 6
+	}
+	return 0, false
+}
+
+// replaceToken replaces the non-string token s[start:end] with a JSON string
+// holding the marker (null for Remove).
+func (w *walker) replaceToken(start, end int, t Type, fs *Findings) {
+	v := w.s[start:end]
+	if w.r.allow[string(v)] {
+		return
+	}
+	*fs = append(*fs, Finding{Type: w.r.typeName(t), Start: w.base + start, End: w.base + end})
+	if w.r.ops[t] == Remove {
+		w.put(start, end, []byte("null"))
+		return
+	}
+	b := getBuf()
+	rep := w.r.replace(*b, t, v)
+	w.out = append(w.out, w.s[w.last:start]...)
+	w.out = append(w.out, '"')
+	w.out = appendEscaped(w.out, rep)
+	w.out = append(w.out, '"')
+	w.last, w.changed = end, true
+	*b = rep
+	putBuf(b)
+}
+
+func (w *walker) enter() bool {
+	w.depth++
+	return w.depth <= maxDepth
+}
+
+func (w *walker) array(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool) {
+	if !w.enter() {
+		return i, false
+	}
+	defer func() { w.depth-- }()
+	i = w.ws(i + 1)
+	if i < len(w.s) && w.s[i] == ']' {
+		return i + 1, true
+	}
+	for {
+		var ok bool
+		if i, ok = w.value(i, kc, ctx, fs); !ok {
+			return i, false
+		}
+		i = w.ws(i)
+		if i >= len(w.s) {
+			return i, false
+		}
+		switch w.s[i] {
+		case ',':
+			i = w.ws(i + 1)
+		case ']':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool) {
+	if !w.enter() {
+		return i, false
+	}
+	defer func() { w.depth-- }()
+	// Events carry isBase64Encoded near their top: looking deeper would cost
+	// a scan of each object per level.
+	b64 := w.b64 && w.depth <= 3 && base64Object(w.s, i)
+	secretName := false
+	i = w.ws(i + 1)
+	if i < len(w.s) && w.s[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		if i >= len(w.s) || w.s[i] != '"' {
+			return i, false
+		}
+		kend, esc, ok := scanString(w.s, i)
+		if !ok {
+			return kend, false
+		}
+		var kb [maxKeyLen]byte
+		key := w.s[i+1 : kend-1]
+		if esc {
+			key = appendUnescaped(kb[:0], key)
+		}
+		ckc := classifyKeyIn(key, w.r.sensitiveKeys, ctx)
+		var cctx uint8
+		if ckc == keyNone && kc != keyNone && isWrapperKey(key) {
+			ckc, cctx = kc, ctx
+		}
+		switch ckc {
+		case keyAddress:
+			cctx |= ctxAddress
+		case keyName:
+			cctx |= ctxName
+		}
+		i = w.ws(kend)
+		if i >= len(w.s) || w.s[i] != ':' {
+			return i, false
+		}
+		i = w.ws(i + 1)
+		if i < len(w.s) && (w.s[i] == '{' || w.s[i] == '[') && nonPersonContainer(key) {
+			cctx |= ctxNonPerson
+		}
+		switch string(key) {
+		case "value", "Value":
+			if secretName {
+				ckc = keySecret
+			}
+		case "name", "Name", "key", "Key":
+			// {"name": "DB_PASSWORD", "value": "..."}: the name says what the value is.
+			if i < len(w.s) && w.s[i] == '"' {
+				if end, esc, ok := scanString(w.s, i); ok && !esc {
+					secretName = classifyKey(w.s[i+1:end-1], w.r.sensitiveKeys) == keySecret
+				}
+			}
+		}
+		if b64 && i < len(w.s) && w.s[i] == '"' && string(key) == "body" {
+			end, esc, ok := scanString(w.s, i)
+			if !ok {
+				return end, false
+			}
+			w.stringToken(i, end, esc, ckc, cctx, true, fs)
+			i = end
+		} else if i, ok = w.value(i, ckc, cctx, fs); !ok {
+			return i, false
+		}
+		i = w.ws(i)
+		if i >= len(w.s) {
+			return i, false
+		}
+		switch w.s[i] {
+		case ',':
+			i = w.ws(i + 1)
+		case '}':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+// base64Object reports whether the object at s[i] has a member
+// "isBase64Encoded": true.
+func base64Object(s []byte, i int) bool {
+	i = jsonSkipWS(s, i+1)
+	for i < len(s) && s[i] == '"' {
+		kend, _, ok := scanString(s, i)
+		if !ok {
+			return false
+		}
+		key := s[i+1 : kend-1]
+		i = jsonSkipWS(s, kend)
+		if i >= len(s) || s[i] != ':' {
+			return false
+		}
+		i = jsonSkipWS(s, i+1)
+		if string(key) == "isBase64Encoded" && bytes.HasPrefix(s[i:], []byte("true")) {
+			return true
+		}
+		if i, ok = skipValue(s, i, 0); !ok {
+			return false
+		}
+		i = jsonSkipWS(s, i)
+		if i >= len(s) || s[i] != ',' {
+			return false
+		}
+		i = jsonSkipWS(s, i+1)
+	}
+	return false
+}
+
+// stringToken redacts the string token s[start:end] under kc.
+func (w *walker) stringToken(start, end int, esc bool, kc keyClass, ctx uint8, b64 bool, wfs *Findings) {
+	raw := w.s[start+1 : end-1]
+	if len(raw) == 0 {
+		return
+	}
+	if !esc && kc == keyNone && !b64 && !mayHoldLayer(raw) {
+		// The common case: redact the raw content in place.
+		b := getBuf()
+		red, changed := w.r.redactText(*b, raw, keyNone, wfs, w.base+start+1)
+		if changed {
+			w.out = append(w.out, w.s[w.last:start+1]...)
+			w.out = appendEscaped(w.out, red)
+			w.last, w.changed = end-1, true
+		}
+		*b = red
+		putBuf(b)
+		return
+	}
+	text := raw
+	var tb *[]byte
+	if esc {
+		tb = getBuf()
+		*tb = appendUnescaped(*tb, raw)
+		text = *tb
+	}
+	// Offsets inside a layer are those of the whole token.
+	fs, base := wfs, w.base+start+1
+	var lf *Findings
+	if esc || b64 {
+		lf = findingsPool.Get().(*Findings)
+		fs, base = lf, 0
+	}
+	b := getBuf()
+	var red []byte
+	var changed bool
+	if b64 {
+		red, changed = w.r.redactBase64(*b, text, fs)
+	} else {
+		red, changed = w.r.redactValue(*b, text, kc, ctx, fs, base)
+	}
+	if lf != nil {
+		for _, f := range *lf {
+			*wfs = append(*wfs, Finding{Type: f.Type, Start: w.base + start, End: w.base + end})
+		}
+		*lf = (*lf)[:0]
+		findingsPool.Put(lf)
+	}
+	if changed {
+		w.out = append(w.out, w.s[w.last:start+1]...)
+		w.out = appendEscaped(w.out, red)
+		w.last, w.changed = end-1, true
+	}
+	*b = red
+	putBuf(b)
+	if tb != nil {
+		putBuf(tb)
+	}
+}
+
+// mayHoldLayer reports whether a string's raw content may be JSON or URL
+// encoded.
+func mayHoldLayer(raw []byte) bool {
+	if _, ok := jsonDocument(raw); ok {
+		return true
+	}
+	return hasPercentEscape(raw)
+}
+
+// redactValue appends the redaction of the (unescaped) string value v under
+// a key of class kc.
+func (r *Redactor) redactValue(dst, v []byte, kc keyClass, ctx uint8, fs *Findings, base int) ([]byte, bool) {
+	switch kc {
+	case keySecret:
+		if t := bytes.TrimLeft(v, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+			if out, changed, ok := r.walkDoc(dst, v, keySecret, ctx, fs, base); ok {
+				return out, changed
+			}
+		}
+		return r.replaceWhole(dst, v, TypeSecret, fs, base)
+	case keyName, keyAddress, keyDOB:
+		if _, ok := jsonDocument(v); ok {
+			if out, changed, ok := r.walkDoc(dst, v, kc, ctx, fs, base); ok {
+				return out, changed
+			}
+		}
+		if plausible(v, kc) {
+			t := TypePersonName
+			switch kc {
+			case keyAddress:
+				t = TypeStreetAddress
+			case keyDOB:
+				t = TypeDateOfBirth
+			}
+			return r.replaceWhole(dst, v, t, fs, base)
+		}
+	}
+	if _, ok := jsonDocument(v); ok {
+		if out, changed, ok := r.walkDoc(dst, v, keyNone, 0, fs, base); ok {
+			return out, changed
+		}
+	}
+	if hasPercentEscape(v) {
+		return r.redactURL(dst, v, kc, fs, base)
+	}
+	return r.redactText(dst, v, kc, fs, base)
+}
+
+// replaceWhole appends the replacement of all of v as type t.
+func (r *Redactor) replaceWhole(dst, v []byte, t Type, fs *Findings, base int) ([]byte, bool) {
+	if len(v) == 0 || r.allow[string(v)] {
+		return dst, false
+	}
+	*fs = append(*fs, Finding{Type: r.typeName(t), Start: base, End: base + len(v)})
+	return r.replace(dst, t, v), true
+}
+
+// plausible reports whether v can be a name, address or date of birth: not
+// empty, not a number, a boolean, a UUID or a marker.
+func plausible(v []byte, kc keyClass) bool {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return false
+	}
+	switch string(v) {
+	case "true", "false", "null", "True", "False", "None", "nil", "<nil>":
+		return false
+	}
+	if v[0] == '[' && v[len(v)-1] == ']' || bytes.Contains(v, []byte("[REDACTED:")) {
+		return false // a marker
+	}
+	letters, digits := 0, 0
+	for _, c := range v {
+		switch {
+		case isDigitByte(c):
+			digits++
+		case isLowerByte(c) || isUpperByte(c):
+			letters++
+		}
+	}
+	if isUUID(v) {
+		return false
+	}
+	switch kc {
+	case keyDOB:
+		return digits > 0
+	case keyName:
+		return letters > 0
+	}
+	return letters > 0
+}
+
+func isUUID(v []byte) bool {
+	if len(v) != 36 {
+		return false
+	}
+	for i, c := range v {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !isDigitByte(c) && !('a' <= c && c <= 'f') && !('A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// redactBase64 appends the base64 of the redaction of the base64 body v.
+func (r *Redactor) redactBase64(dst, v []byte, fs *Findings) ([]byte, bool) {
+	enc := base64.StdEncoding
+	if len(v)%4 != 0 {
+		enc = base64.RawStdEncoding
+	}
+	db := getBuf()
+	defer putBuf(db)
+	dec, err := enc.AppendDecode(*db, v)
+	*db = dec
+	if err != nil {
+		return r.redactValue(dst, v, keyNone, 0, fs, 0)
+	}
+	rb := getBuf()
+	defer putBuf(rb)
+	red, changed := r.redactValue(*rb, dec, keyNone, 0, fs, 0)
+	*rb = red
+	if !changed {
+		return dst, false
+	}
+	return enc.AppendEncode(dst, red), true
+}
+
+// scanString returns the end (after the closing quote) of the string at
+// s[i], whether it has escapes, and whether it is valid.
+func scanString(s []byte, i int) (int, bool, bool) {
+	esc := false
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			return j + 1, esc, true
+		case c == '\\':
+			esc = true
+			j++
+			if j >= len(s) {
+				return j, esc, false
+			}
+			switch s[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if j+4 >= len(s) || !isHexByte(s[j+1]) || !isHexByte(s[j+2]) || !isHexByte(s[j+3]) || !isHexByte(s[j+4]) {
+					return j, esc, false
+				}
+				j += 4
+			default:
+				return j, esc, false
+			}
+		case c < 0x20:
+			return j, esc, false
+		}
+	}
+	return len(s), esc, false
+}
+
+func isHexByte(c byte) bool { return isDigitByte(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func unhexByte(c byte) byte {
+	switch {
+	case isDigitByte(c):
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// scanNumber returns the end of the JSON number at s[i].
+func scanNumber(s []byte, i int) (int, bool) {
+	j := i
+	if j < len(s) && s[j] == '-' {
+		j++
+	}
+	if j >= len(s) || !isDigitByte(s[j]) {
+		return j, false
+	}
+	if s[j] == '0' {
+		j++
+	} else {
+		for j < len(s) && isDigitByte(s[j]) {
+			j++
+		}
+	}
+	if j < len(s) && s[j] == '.' {
+		j++
+		if j >= len(s) || !isDigitByte(s[j]) {
+			return j, false
+		}
+		for j < len(s) && isDigitByte(s[j]) {
+			j++
+		}
+	}
+	if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
+		j++
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if j >= len(s) || !isDigitByte(s[j]) {
+			return j, false
+		}
+		for j < len(s) && isDigitByte(s[j]) {
+			j++
+		}
+	}
+	return j, true
+}
+
+func jsonSkipWS(s []byte, i int) int {
+	for i < len(s) && isJSONSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// skipValue validates the value at s[i] and returns its end.
+func skipValue(s []byte, i, depth int) (int, bool) {
+	if i >= len(s) || depth > maxDepth {
+		return i, false
+	}
+	switch c := s[i]; {
+	case c == '"':
+		end, _, ok := scanString(s, i)
+		return end, ok
+	case c == '-' || isDigitByte(c):
+		return scanNumber(s, i)
+	case c == '{' || c == '[':
+		closer := byte('}')
+		if c == '[' {
+			closer = ']'
+		}
+		i = jsonSkipWS(s, i+1)
+		if i < len(s) && s[i] == closer {
+			return i + 1, true
+		}
+		for {
+			var ok bool
+			if c == '{' {
+				if i >= len(s) || s[i] != '"' {
+					return i, false
+				}
+				if i, _, ok = scanString(s, i); !ok {
+					return i, false
+				}
+				i = jsonSkipWS(s, i)
+				if i >= len(s) || s[i] != ':' {
+					return i, false
+				}
+				i = jsonSkipWS(s, i+1)
+			}
+			if i, ok = skipValue(s, i, depth+1); !ok {
+				return i, false
+			}
+			i = jsonSkipWS(s, i)
+			if i >= len(s) {
+				return i, false
+			}
+			switch s[i] {
+			case ',':
+				i = jsonSkipWS(s, i+1)
+			case closer:
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	}
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if bytes.HasPrefix(s[i:], []byte(lit)) {
+			return i + len(lit), true
+		}
+	}
+	return i, false
+}
+
+// appendUnescaped appends the unescaped content of a valid JSON string.
+func appendUnescaped(dst, raw []byte) []byte {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' || i+1 >= len(raw) {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			if i+4 >= len(raw) {
+				return append(dst, raw[i:]...)
+			}
+			r := rune(hex4Val(raw[i+1:]))
+			i += 4
+			if 0xD800 <= r && r < 0xDC00 && i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				r2 := rune(hex4Val(raw[i+3:]))
+				if 0xDC00 <= r2 && r2 < 0xE000 {
+					r = (r-0xD800)<<10 | (r2 - 0xDC00) + 0x10000
+					i += 6
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+		default:
+			dst = append(dst, raw[i])
+		}
+	}
+	return dst
+}
+
+func hex4Val(b []byte) uint16 {
+	return uint16(unhexByte(b[0]))<<12 | uint16(unhexByte(b[1]))<<8 | uint16(unhexByte(b[2]))<<4 | uint16(unhexByte(b[3]))
+}
+
+// appendEscaped appends v as the content of a JSON string.
+func appendEscaped(dst, v []byte) []byte {
+	const hexDigits = "0123456789abcdef"
+	last := 0
+	for i, c := range v {
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, v[last:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		last = i + 1
+	}
+	return append(dst, v[last:]...)
+}
+
+// hasPercentEscape reports whether v holds a %XX escape.
+func hasPercentEscape(v []byte) bool {
+	for i := bytes.IndexByte(v, '%'); i >= 0 && i+2 < len(v); {
+		if isHexByte(v[i+1]) && isHexByte(v[i+2]) {
+			return true
+		}
+		j := bytes.IndexByte(v[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// redactURL redacts the URL-encoded text v: the detectors run on its
+// decoding, and what they find is replaced in v itself.
+func (r *Redactor) redactURL(dst, v []byte, kc keyClass, fs *Findings, base int) ([]byte, bool) {
+	db := getBuf()
+	defer putBuf(db)
+	dec := (*db)[:0]
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '%' && i+2 < len(v) && isHexByte(v[i+1]) && isHexByte(v[i+2]):
+			dec = append(dec, unhexByte(v[i+1])<<4|unhexByte(v[i+2]))
+			i += 2
+		case c == '+':
+			dec = append(dec, ' ')
+		default:
+			dec = append(dec, c)
+		}
+	}
+	*db = dec
+	m := matchPool.Get().(*matchSet)
+	defer matchPool.Put(m)
+	m.ms, m.key, m.sensitive = m.ms[:0], kc, r.sensitiveKeys
+	m.keepPrivateIPs, m.digitsDone = r.keepPrivateIPs, false
+	for _, d := range r.detectors {
+		d.find(dec, m)
+	}
+	if len(m.ms) == 0 {
+		return dst, false
+	}
+	ms := resolve(m.ms)
+	changed := false
+	last := 0
+	for _, mt := range ms {
+		if r.allow[string(dec[mt.start:mt.end])] {
+			continue
+		}
+		rs, re := rawOffset(v, mt.start), rawOffset(v, mt.end)
+		changed = true
+		*fs = append(*fs, Finding{Type: r.typeName(mt.typ), Start: base + rs, End: base + re})
+		dst = append(dst, v[last:rs]...)
+		rb := getBuf()
+		rep := r.replace(*rb, mt.typ, dec[mt.start:mt.end])
+		dst = appendURLEscaped(dst, rep)
+		*rb = rep
+		putBuf(rb)
+		last = re
+	}
+	if changed {
+		dst = append(dst, v[last:]...)
+	}
+	return dst, changed
+}
+
+// rawOffset returns the offset in the URL-encoded v of byte d of its
+// decoding.
+func rawOffset(v []byte, d int) int {
+	i := 0
+	for n := 0; n < d && i < len(v); n++ {
+		if v[i] == '%' && i+2 < len(v) && isHexByte(v[i+1]) && isHexByte(v[i+2]) {
+			i += 3
+		} else {
+			i++
+		}
+	}
+	return i
+}
+
+// appendURLEscaped appends v percent-encoding what a query would misread.
+func appendURLEscaped(dst, v []byte) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	for _, c := range v {
+		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte("%&=+#?\"\\"), c) >= 0 {
+			dst = append(dst, '%', hexDigits[c>>4], hexDigits[c&0xf])
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
