@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash/maphash"
 	"regexp"
 	"slices"
 	"sync"
@@ -67,6 +68,7 @@ type detector struct {
 type Redactor struct {
 	detectors      []detector
 	sensitiveKeys  map[string]bool // normalised extra key names
+	keys           *keyCache
 	allow          map[string]bool
 	ops            [256]Operator // by Type
 	names          []string      // by Type: built-in names, then custom types
@@ -128,6 +130,7 @@ func New(c Config) (*Redactor, error) {
 			r.ops[t] = op
 		}
 	}
+	r.keys = &keyCache{seed: maphash.MakeSeed()}
 	r.sensitiveKeys = make(map[string]bool, len(c.SensitiveKeys))
 	for _, k := range c.SensitiveKeys {
 		r.sensitiveKeys[normalizeKey(k)] = true

@@ -256,7 +256,7 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 		if esc {
 			key = appendUnescaped(kb[:0], key)
 		}
-		ckc := classifyKeyIn(key, w.r.sensitiveKeys, ctx)
+		ckc := w.r.keys.classify(key, w.r.sensitiveKeys, ctx)
 		var cctx uint8
 		if ckc == keyNone && kc != keyNone && isWrapperKey(key) {
 			ckc, cctx = kc, ctx
@@ -284,7 +284,7 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 			// {"name": "DB_PASSWORD", "value": "..."}: the name says what the value is.
 			if i < len(w.s) && w.s[i] == '"' {
 				if end, esc, ok := scanString(w.s, i); ok && !esc {
-					secretName = classifyKey(w.s[i+1:end-1], w.r.sensitiveKeys) == keySecret
+					secretName = w.r.keys.classify(w.s[i+1:end-1], w.r.sensitiveKeys, 0) == keySecret
 				}
 			}
 		}
