@@ -1,0 +1,5 @@
+//go:build !race
+
+package zapredact_test
+
+const raceEnabled = false
