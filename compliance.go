@@ -22,6 +22,8 @@ package compliance
 import (
 	"bytes"
 	"context"
+	"io"
+	"log"
 	"reflect"
 	"sync"
 	"time"
@@ -30,13 +32,15 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lambda-compliance/compliance/middleware"
+	"github.com/lambda-compliance/compliance/redact"
 )
 
 // Handler is what [Wrap] returns: a lambda.Handler that runs the controls
 // around the wrapped handler.
 type Handler struct {
-	chain  middleware.Handler
-	logger *zap.Logger
+	chain    middleware.Handler
+	logger   *zap.Logger
+	redactor *redact.Redactor // nil without redaction
 
 	closeOnce sync.Once
 	closeErr  error
@@ -71,13 +75,17 @@ func wrap(handler any, opts []Option) *Handler {
 	logger := zap.New(newCore(c)).With(zap.String("functionName", c.env.FunctionName))
 	chain := middleware.Chain(
 		middleware.Recover(), // a panic in the controls themselves
+		redactPanics(c.redactor),
 		middleware.Metadata(c.env),
 		middleware.DeadlineGuard(c.margin),
 		logging(logger),
 		middleware.Chain(c.middlewares...),
 		middleware.Recover(), // a panic in the handler, seen by every control as an error
 	)(inner)
-	return &Handler{chain: chain, logger: logger}
+	if c.redactor == nil {
+		logger.Warn("redaction is off: log lines are written as the handler wrote them")
+	}
+	return &Handler{chain: chain, logger: logger, redactor: c.redactor}
 }
 
 // Invoke runs one invocation through the controls and the wrapped handler.
@@ -108,8 +116,15 @@ func (h *Handler) Close(ctx context.Context) error {
 // Start wraps handler as [Wrap] does and runs the Lambda runtime loop with
 // it, with SIGTERM handling on, so that the controls are closed before the
 // execution environment shuts down. Like lambda.Start, it does not return.
+//
+// Start also sends what the standard log package writes (aws-lambda-go logs
+// every error a handler returns through it) through the same redaction as
+// [Logger].
 func Start(handler any, opts ...Option) {
 	h := wrap(handler, opts)
+	if h.redactor != nil {
+		log.SetOutput(&redactingWriter{w: log.Writer(), r: h.redactor})
+	}
 	lambda.StartWithOptions(h, lambda.WithEnableSIGTERM(func() {
 		// Lambda sends SIGKILL about 500 ms after SIGTERM.
 		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
@@ -159,4 +174,39 @@ func (h *funcHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error
 	resp = bytes.Clone(resp)
 	h.pool.Put(adapter)
 	return resp, err
+}
+
+// redactPanics redacts the message and stack of a *middleware.PanicError
+// before it leaves the function: Lambda writes both to the logs, and a panic
+// value can quote whatever the handler was holding.
+func redactPanics(r *redact.Redactor) middleware.Middleware {
+	if r == nil {
+		return nil
+	}
+	return func(next middleware.Handler) middleware.Handler {
+		return middleware.HandlerFunc(func(ctx context.Context, payload []byte) ([]byte, error) {
+			resp, err := next.Invoke(ctx, payload)
+			if pe, ok := err.(*middleware.PanicError); ok {
+				msg, _ := r.String(pe.Message)
+				stack, _ := r.String(pe.Stack)
+				err = &middleware.PanicError{Message: msg, Stack: stack}
+			}
+			return resp, err
+		})
+	}
+}
+
+// redactingWriter redacts every Write (the log package writes one line per
+// call) before passing it on.
+type redactingWriter struct {
+	w io.Writer
+	r *redact.Redactor
+}
+
+func (rw *redactingWriter) Write(p []byte) (int, error) {
+	out, _ := rw.r.Bytes(p)
+	if _, err := rw.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

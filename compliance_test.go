@@ -372,3 +372,61 @@ func TestMalformedPayloadIsATypedError(t *testing.T) {
 		t.Errorf("handler without an event argument: got %v", err)
 	}
 }
+
+func TestLoggerRedactsByDefault(t *testing.T) {
+	t.Setenv("COMPLIANCE_REDACT_SENSITIVE_KEYS", "memberCode")
+	out := &syncBuffer{}
+	h := compliance.Wrap(func(ctx context.Context, ev map[string]any) error {
+		log := compliance.Logger(ctx)
+		log.Info("signup from jane.doe@example.com", zap.Any("event", ev), zap.Int("pin", 4321),
+			zap.String("card", "4111 1111 1111 1111"), zap.String("memberCode", "MC-77"))
+		return errors.New("charge failed for card 4111111111111111")
+	}, compliance.WithOutput(out))
+	_, err := h.Invoke(lambdaCtx("r", ""), []byte(`{"email":"jane.doe@example.com","password":"hunter2!","orderId":"4111111111111112"}`))
+	if err == nil {
+		t.Fatal("want the handler's error")
+	}
+	var all strings.Builder
+	for _, w := range out.writes {
+		all.Write(w)
+	}
+	for _, v := range []string{"jane.doe@example.com", "hunter2!", "4321", "4111 1111 1111 1111", "4111111111111111", "MC-77"} {
+		if strings.Contains(all.String(), v) {
+			t.Errorf("%q in clear in the log:\n%s", v, all.String())
+		}
+	}
+	if !strings.Contains(all.String(), "4111111111111112") {
+		t.Errorf("the order id (fails Luhn) was redacted:\n%s", all.String())
+	}
+	if len(out.lines(t)) != 2 {
+		t.Errorf("want 2 lines (the log call and the failure)")
+	}
+}
+
+func TestPanicMessageIsRedacted(t *testing.T) {
+	h := compliance.Wrap(func(ctx context.Context) error {
+		panic("cannot charge card 4111 1111 1111 1111 of jane.doe@example.com")
+	}, compliance.WithOutput(&syncBuffer{}))
+	_, err := h.Invoke(lambdaCtx("r", ""), []byte(`{}`))
+	var pe *middleware.PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v, want *middleware.PanicError", err)
+	}
+	if strings.Contains(pe.Message, "4111") || strings.Contains(pe.Message, "jane") {
+		t.Errorf("panic message in clear: %q", pe.Message)
+	}
+}
+
+func TestWithoutRedactionIsSaid(t *testing.T) {
+	out := &syncBuffer{}
+	h := compliance.Wrap(func(ctx context.Context) { compliance.Logger(ctx).Info("jane.doe@example.com") },
+		compliance.WithoutRedaction(), compliance.WithOutput(out))
+	h.Invoke(lambdaCtx("r", ""), []byte(`{}`))
+	lines := out.lines(t)
+	if len(lines) != 2 || lines[0]["level"] != "WARN" || !strings.Contains(fmt.Sprint(lines[0]["message"]), "redaction is off") {
+		t.Fatalf("want a WARN line saying redaction is off, then the clear line; got %v", lines)
+	}
+	if lines[1]["message"] != "jane.doe@example.com" {
+		t.Errorf("WithoutRedaction still redacted: %v", lines[1])
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/lambda-compliance/compliance/middleware"
+	"github.com/lambda-compliance/compliance/redact/zapredact"
 )
 
 // Logger returns the logger of the invocation ctx belongs to: JSON lines on
@@ -82,6 +83,10 @@ func newCore(c *config) zapcore.Core {
 	var core zapcore.Core = zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(c.out)), c.level)
 	for _, wrap := range c.wrapCore {
 		core = wrap(core)
+	}
+	if c.redactor != nil {
+		// Outermost, so that every sink a WithLogCore adds gets redacted lines.
+		core = zapredact.NewCore(core, c.redactor)
 	}
 	return core
 }

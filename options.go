@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/lambda-compliance/compliance/middleware"
+	"github.com/lambda-compliance/compliance/redact"
 )
 
 // Option configures [Wrap] and [Start]. Options are built with the WithX
@@ -37,6 +39,9 @@ type config struct {
 	middlewares []middleware.Middleware
 	lambdaOpts  []lambda.Option
 	env         middleware.Environment
+	redaction   redact.Config
+	noRedaction bool
+	redactor    *redact.Redactor // built from redaction by newConfig
 }
 
 // WithOutput sets where log lines and audit records go (default os.Stdout).
@@ -76,6 +81,22 @@ func WithMiddleware(mws ...middleware.Middleware) Option {
 	return optionFunc(func(c *config) { c.middlewares = append(c.middlewares, mws...) })
 }
 
+// WithRedaction sets what redaction looks for and what it does with what it
+// finds, in everything the function logs through [Logger] and the standard
+// log package, and in the panics it reports. Without it, every default
+// detector is on and values are masked. COMPLIANCE_REDACT_SENSITIVE_KEYS (a
+// comma-separated list) adds sensitive keys to whatever is set here.
+func WithRedaction(c redact.Config) Option {
+	return optionFunc(func(cfg *config) { cfg.redaction, cfg.noRedaction = c, false })
+}
+
+// WithoutRedaction turns redaction off: log lines are written as the handler
+// wrote them, personal data and secrets included. It must be asked for
+// explicitly, and the function says so in a WARN line at cold start.
+func WithoutRedaction() Option {
+	return optionFunc(func(cfg *config) { cfg.noRedaction = true })
+}
+
 // WithLambdaOptions passes options to lambda.NewHandlerWithOptions when
 // [Wrap] builds the handler (JSON decoding and encoding options such as
 // lambda.WithUseNumber). They have no effect when the handler given to Wrap
@@ -110,6 +131,21 @@ func newConfig(opts []Option) (*config, error) {
 				break
 			}
 		}
+	}
+	if v := os.Getenv("COMPLIANCE_REDACT_SENSITIVE_KEYS"); v != "" {
+		c.redaction.SensitiveKeys = slices.Clone(c.redaction.SensitiveKeys)
+		for k := range strings.SplitSeq(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				c.redaction.SensitiveKeys = append(c.redaction.SensitiveKeys, k)
+			}
+		}
+	}
+	if !c.noRedaction {
+		r, err := redact.New(c.redaction)
+		if err != nil {
+			return nil, err
+		}
+		c.redactor = r
 	}
 	if v := os.Getenv("COMPLIANCE_DEADLINE_MARGIN"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -105,6 +105,13 @@ func TestEmulator(t *testing.T) {
 				t.Errorf("step %d (%s): last log line %v: want an ERROR line with errorType %q", i, step.event, last, step.errorType)
 			}
 		}
+		for _, line := range em.Output()[before:] {
+			for _, v := range planted {
+				if strings.Contains(line, v) {
+					t.Errorf("step %d (%s): %q in clear in the output: %s", i, step.event, v, line)
+				}
+			}
+		}
 		if step.event == "panic" {
 			stack, _ := logs[len(logs)-1]["stackTrace"].(string)
 			if !strings.Contains(stack, "main.handle") {
@@ -113,6 +120,11 @@ func TestEmulator(t *testing.T) {
 		}
 	}
 }
+
+// planted is the personal data in the sample events: none of it may reach
+// the logs in clear.
+var planted = []string{"Jane Doe", "jane.doe@example.com", "+44 20 7946 0958", "4111 1111 1111 1111", "4111111111111111",
+	"John Roe", "+44 20 7946 0959"}
 
 // logLines returns the function's log lines among lines: the JSON objects
 // with a level and a message.
