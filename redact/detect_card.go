@@ -162,23 +162,32 @@ func cardAt(s []byte, i, e int) (int, bool) {
 	}
 	end := e
 	if first == 4 && e < len(s) && (s[e] == ' ' || s[e] == '-') {
+		// Collect the groups, then take the longest run of them that is a
+		// card: "4111 1111 1111 1111 0.0.0.1" is a card and an address.
 		sep, groups := s[e], 1
-		for end < len(s) && s[end] == sep && end+1 < len(s) && isDig(s[end+1]) {
+		var ends [8]int // digits and end offset after each group
+		var counts [8]int
+		ends[0], counts[0] = e, n
+		for end < len(s) && s[end] == sep && end+1 < len(s) && isDig(s[end+1]) && groups < len(ends) {
 			g := end + 1
 			ge := digitRunEnd(s, g)
 			if ge-g > 6 || n+ge-g > 19 {
-				return 0, false
+				break
 			}
 			for k := g; k < ge; k++ {
 				d[n] = s[k] - '0'
 				n++
 			}
+			ends[groups], counts[groups] = ge, n
 			groups++
 			end = ge
 		}
-		if groups < 3 || n < 13 {
-			return 0, false
+		for g := groups - 1; g >= 2; g-- {
+			if end, n := ends[g], counts[g]; n >= 13 && !tokenAfter(s, end) && cardIssuer(d[:n]) && luhn(d[:n]) {
+				return end, true
+			}
 		}
+		return 0, false
 	} else if first == 4 {
 		return 0, false
 	}

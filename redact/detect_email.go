@@ -135,12 +135,32 @@ func keywordBefore(s []byte, i, window int, kws *kwSet) bool {
 			}
 			// the word starts a word: "ssn" in "classname" and "cell"
 			// in "cancelled" do not count, "Phone" in "mobilePhone" does
-			if k < 0 && (q < 0 || class[s[q]]&cLower == 0 || class[s[q+1]]&cUpper != 0) {
+			if k < 0 && (q < 0 || class[s[q]]&cLower == 0 || class[s[q+1]]&cUpper != 0) && !inMarker(s, p) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// inMarker reports whether s[p] is inside a replacement marker such as
+// "[REDACTED:card_cvv]" or "[card_cvv:9f2c3a1b7e6d5c4b]": a type name there
+// is no keyword, or redacting twice would find more than redacting once.
+func inMarker(s []byte, p int) bool {
+	lo, hi := p, p
+	for lo >= 0 && s[lo] != '[' {
+		if s[lo] == ' ' || p-lo > 40 {
+			return false
+		}
+		lo--
+	}
+	for hi < len(s) && s[hi] != ']' {
+		if s[hi] == ' ' || hi-p > 40 {
+			return false
+		}
+		hi++
+	}
+	return lo >= 0 && hi < len(s) && bytes.IndexByte(s[lo:hi], ':') >= 0
 }
 
 // tlds holds the top-level domains an e-mail address may end in: the

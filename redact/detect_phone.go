@@ -137,7 +137,9 @@ func findNationalPhones(s []byte, m *matchSet) {
 // no other number in between.
 func phoneContext(s []byte, i int) bool {
 	w := i
-	for w > 0 && i-w < 40 && !isDig(s[w-1]) {
+	// A marker ("[REDACTED:phone]") stands where a number stood: it ends the
+	// walk as the number did, so redacting twice finds the same.
+	for w > 0 && i-w < 40 && !isDig(s[w-1]) && s[w-1] != ']' {
 		w--
 	}
 	return keywordBefore(s, i, i-w, phoneKeywords)

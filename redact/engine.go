@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -205,7 +206,8 @@ func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base in
 		matchPool.Put(m)
 		return dst, false
 	}
-	ms := resolve(m.ms)
+	ms := resolve(addRepeats(s, resolve(m.ms)))
+	m.ms = ms
 	changed := false
 	last := 0
 	for _, mt := range ms {
@@ -227,6 +229,39 @@ func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base in
 	}
 	matchPool.Put(m)
 	return dst, changed
+}
+
+// minRepeat is the shortest found value whose other occurrences in the same
+// text are redacted too.
+const minRepeat = 6
+
+// addRepeats adds, for every value found, its other occurrences in s as
+// matches of the same type: a value recognised once by its context (a
+// password after its key, an SSN after its keyword) is as sensitive where
+// the context is missing. Occurrences inside a longer word or number are
+// left alone. ms must be resolved; the result needs resolving again.
+func addRepeats(s []byte, ms []match) []match {
+	n := len(ms)
+	for k := 0; k < n; k++ {
+		mt := ms[k]
+		v := s[mt.start:mt.end]
+		if len(v) < minRepeat {
+			continue
+		}
+		for i := 0; ; {
+			j := bytes.Index(s[i:], v)
+			if j < 0 {
+				break
+			}
+			at, end := i+j, i+j+len(v)
+			i = at + 1
+			if at == mt.start || isAlnum(v[0]) && at > 0 && isAlnum(s[at-1]) || isAlnum(v[len(v)-1]) && end < len(s) && isAlnum(s[end]) {
+				continue
+			}
+			ms = append(ms, match{start: at, end: end, typ: mt.typ})
+		}
+	}
+	return ms
 }
 
 // resolve sorts matches by start and drops those that overlap an earlier

@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -58,4 +59,56 @@ func FuzzRedactJSON(f *testing.F) {
 			t.Fatalf("not idempotent:\n in %q\nout %q\nagain %q", in, out, again)
 		}
 	})
+}
+
+// FuzzRedactText checks free text: no panic, findings inside the input, and
+// no value found survives in the output where it stands as a word of its own.
+// (Redacting free text twice can find more than once: a marker shortens the
+// distance between a keyword and a number. FuzzRedactJSON checks
+// idempotence on documents.)
+func FuzzRedactText(f *testing.F) {
+	for _, s := range []string{
+		"user jane.doe@example.com paid with 4111 1111 1111 1111 from 203.0.113.7",
+		"password=hunter2! retry with password hunter2!",
+		"ssn 123-45-6789 and again 123-45-6789",
+		"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+		"call me back at (415) 555-0100, order 4111111111111112",
+		"AKIAQWERTYUIOPASDFGH aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+	} {
+		f.Add(s)
+	}
+	r, err := New(Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if _, doc := jsonDocument([]byte(in)); doc {
+			return // FuzzRedactJSON's business
+		}
+		out, fs := r.String(in)
+		for _, fd := range fs {
+			if fd.Start < 0 || fd.End > len(in) || fd.Start >= fd.End {
+				t.Fatalf("finding %v outside the input %q", fd, in)
+			}
+			v := in[fd.Start:fd.End]
+			if len(v) >= minRepeat && containsWord(out, v) {
+				t.Fatalf("found %s value %q survives:\n in %q\nout %q", fd.Type, v, in, out)
+			}
+		}
+	})
+}
+
+// containsWord reports whether v occurs in s not inside a longer word or number.
+func containsWord(s, v string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], v)
+		if j < 0 {
+			return false
+		}
+		at, end := i+j, i+j+len(v)
+		if !(isAlnum(v[0]) && at > 0 && isAlnum(s[at-1])) && !(isAlnum(v[len(v)-1]) && end < len(s) && isAlnum(s[end])) {
+			return true
+		}
+		i = at + 1
+	}
 }
