@@ -15,6 +15,9 @@ func findAWSAccessKeyIDs(s []byte, m *matchSet) {
 	if len(s) < 20 {
 		return
 	}
+	if sum := m.summary(s); !sum.has(fA) || sum.upper < 4 || sum.upper+sum.digits < 20 {
+		return
+	}
 	for i := 0; i+20 <= len(s); {
 		j := bytes.IndexByte(s[i:len(s)-19], 'A')
 		if j < 0 {
@@ -51,7 +54,8 @@ var awsSecretNames = []string{"accesskey", "key"}
 // right after a name such as aws_secret_access_key, SecretAccessKey or
 // "secret key", random enough and not plain hex.
 func findAWSSecretKeys(s []byte, m *matchSet) {
-	if len(s) < 46 {
+	// "cret" or "CRET" in the name
+	if len(s) < 46 || !m.summary(s).has(fC) {
 		return
 	}
 	for _, pat := range [...]string{"cret", "CRET"} {

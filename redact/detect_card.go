@@ -22,26 +22,27 @@ func nextDigit(s []byte, i int) int {
 	return i
 }
 
-// digitRun is a maximal run of digits, s[start:end]; free says it does
-// not continue a token to its left (see tokenBefore).
+// digitRun is a maximal run of digits, s[start:end]. Whether it stands on
+// its own (tokenBefore) is for the detectors to ask, after their cheaper
+// checks.
 type digitRun struct {
 	start, end int32
-	free       bool
 }
 
 // digitRuns returns the runs of digits of s, found once per text and
 // shared by the detectors of numbers.
 func (m *matchSet) digitRuns(s []byte) []digitRun {
-	if m.digitsDone {
+	m.summary(s)
+	if m.runsDone {
 		return m.digits
 	}
 	rs := m.digits[:0]
 	for i := nextDigit(s, 0); i < len(s); {
 		e := digitRunEnd(s, i)
-		rs = append(rs, digitRun{int32(i), int32(e), !tokenBefore(s, i)})
+		rs = append(rs, digitRun{int32(i), int32(e)})
 		i = nextDigit(s, e)
 	}
-	m.digits, m.digitsDone = rs, true
+	m.digits, m.runsDone = rs, true
 	return rs
 }
 
@@ -132,13 +133,13 @@ func cardIssuer(d []byte) bool {
 // prefix and a valid Luhn sum, standing on their own (not part of a longer
 // number, hex or alphanumeric token, or UUID).
 func findCards(s []byte, m *matchSet) {
-	if len(s) < 13 {
+	if len(s) < 13 || m.summary(s).digits < 13 || runChain(s, m.digitRuns(s)) < 13 {
 		return
 	}
 	next := 0
 	for _, r := range m.digitRuns(s) {
 		i, e := int(r.start), int(r.end)
-		if i < next || !r.free || e-i > 19 || e-i < 13 && e-i != 4 {
+		if i < next || e-i > 19 || e-i < 13 && e-i != 4 || tokenBefore(s, i) {
 			continue
 		}
 		if end, ok := cardAt(s, i, e); ok {
@@ -205,13 +206,14 @@ var cvvKeywords = keywords("cvv", "cvc", "csc", "cvv2", "cvc2", "securitycode")
 // findCVVs finds 3 or 4 digit card security codes right after a keyword
 // (cvv, cvc, csc, security code) or as the whole value of a card key.
 func findCVVs(s []byte, m *matchSet) {
-	if len(s) < 3 {
+	// the keywords all have a c, and a v or an s
+	if sum := m.summary(s); len(s) < 3 || sum.digits < 3 || m.key != keyCard && !(sum.has(fC) && sum.any(fV|fS)) {
 		return
 	}
 	runs := m.digitRuns(s)
 	for _, r := range runs {
 		i, e := int(r.start), int(r.end)
-		if n := e - i; (n == 3 || n == 4) && r.free && !tokenAfter(s, e) &&
+		if n := e - i; (n == 3 || n == 4) && !tokenAfter(s, e) && !tokenBefore(s, i) &&
 			(m.key == keyCard && len(runs) == 1 || keywordBefore(s, i, 16, cvvKeywords)) {
 			m.add(TypeCardCVV, i, e)
 		}
@@ -223,12 +225,13 @@ var expiryKeywords = keywords("exp", "expiry", "expires", "expiration", "validth
 // findExpiries finds card expiry dates, MM/YY or MM/YYYY (also with - ),
 // right after a keyword (exp, expiry, expiration).
 func findExpiries(s []byte, m *matchSet) {
-	if len(s) < 8 {
+	// the keywords all have an x or a v
+	if sum := m.summary(s); len(s) < 8 || sum.digits < 4 || !sum.any(fSlash|fDash) || !sum.any(fX|fV) {
 		return
 	}
 	for _, r := range m.digitRuns(s) {
 		i, e := int(r.start), int(r.end)
-		if e-i == 2 && r.free && e+2 < len(s) && (s[e] == '/' || s[e] == '-') {
+		if e-i == 2 && e+2 < len(s) && (s[e] == '/' || s[e] == '-') && !tokenBefore(s, i) {
 			mm := int(s[i]-'0')*10 + int(s[i+1]-'0')
 			ye := digitRunEnd(s, e+1)
 			if mm >= 1 && mm <= 12 && (ye-e-1 == 2 || ye-e-1 == 4) && !tokenAfter(s, ye) &&

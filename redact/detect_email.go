@@ -206,7 +206,11 @@ func findEmails(s []byte, m *matchSet) {
 	if len(s) < 6 {
 		return
 	}
-	for i := 0; ; {
+	sum := m.summary(s)
+	if !sum.any(fAt | fPercent | fBslash) {
+		return
+	}
+	for i := 0; sum.has(fAt); {
 		j := bytes.IndexByte(s[i:], '@')
 		if j < 0 {
 			break
@@ -214,7 +218,7 @@ func findEmails(s []byte, m *matchSet) {
 		at := i + j
 		i = emailAt(s, at, at+1, m)
 	}
-	if bytes.IndexByte(s, '%') >= 0 {
+	if sum.has(fPercent) {
 		for i := 0; ; {
 			j := bytes.Index(s[i:], []byte("%40"))
 			if j < 0 {
@@ -224,7 +228,7 @@ func findEmails(s []byte, m *matchSet) {
 			i = emailAt(s, at, at+3, m)
 		}
 	}
-	if bytes.IndexByte(s, '\\') >= 0 {
+	if sum.has(fBslash) && sum.digits >= 4 {
 		for i := 0; ; {
 			j := bytes.Index(s[i:], []byte("u0040"))
 			if j < 0 {

@@ -23,7 +23,7 @@ var ibanLengths = map[[2]byte]uint8{
 // separated by single spaces; the length must be the country's and the
 // mod-97 check must hold.
 func findIBANs(s []byte, m *matchSet) {
-	if len(s) < 15 {
+	if sum := m.summary(s); len(s) < 15 || sum.upper < 2 || sum.digits < 2 {
 		return
 	}
 	next := 0

@@ -12,8 +12,13 @@ func findIPs(s []byte, m *matchSet) {
 	if len(s) < 7 {
 		return
 	}
-	findIPv4s(s, m)
-	findIPv6s(s, m)
+	sum := m.summary(s)
+	if sum.has(fDot) && sum.digits >= 4 {
+		findIPv4s(s, m)
+	}
+	if sum.has(fColon) {
+		findIPv6s(s, m)
+	}
 }
 
 // versionWords before a dotted quad make it a version or a section number.

@@ -63,6 +63,9 @@ var (
 // findITINs finds US individual taxpayer identification numbers:
 // 9XX-[5-9]X-XXXX, dashed anywhere, otherwise after a keyword.
 func findITINs(s []byte, m *matchSet) {
+	if m.summary(s).digits < 9 {
+		return
+	}
 	eachDigitStart(s, func(i int) int {
 		if s[i] != '9' {
 			return 0
@@ -87,6 +90,9 @@ func findITINs(s []byte, m *matchSet) {
 // findRoutingNumbers finds ABA routing numbers (nine digits, 3-7-1
 // checksum, a valid Federal Reserve prefix) after a keyword.
 func findRoutingNumbers(s []byte, m *matchSet) {
+	if m.summary(s).digits < 9 {
+		return
+	}
 	eachDigitStart(s, func(i int) int {
 		var d [9]byte
 		e, _, ok := groupedDigits(s, i, sizes9, d[:])
@@ -109,6 +115,9 @@ func findRoutingNumbers(s []byte, m *matchSet) {
 // findNINOs finds UK national insurance numbers: two prefix letters, six
 // digits (maybe in pairs) and a suffix A-D.
 func findNINOs(s []byte, m *matchSet) {
+	if sum := m.summary(s); sum.digits < 6 || sum.upper < 3 {
+		return
+	}
 	for i := 0; i+9 <= len(s); i++ {
 		a, b := s[i], s[i+1]
 		if class[a]&cUpper == 0 || class[b]&cUpper == 0 || alnumBefore(s, i) {
@@ -159,6 +168,9 @@ func findNINOs(s []byte, m *matchSet) {
 // findNHSNumbers finds NHS numbers: ten digits with the mod 11 check
 // digit, as 3-3-4 groups anywhere, contiguous only after "NHS".
 func findNHSNumbers(s []byte, m *matchSet) {
+	if m.summary(s).digits < 10 {
+		return
+	}
 	eachDigitStart(s, func(i int) int {
 		var d [10]byte
 		e, sep, ok := groupedDigits(s, i, sizes334, d[:])
@@ -187,6 +199,9 @@ func findNHSNumbers(s []byte, m *matchSet) {
 // findSINs finds Canadian social insurance numbers: nine digits, Luhn
 // valid, as 3-3-3 groups, or contiguous after a keyword.
 func findSINs(s []byte, m *matchSet) {
+	if m.summary(s).digits < 9 {
+		return
+	}
 	eachDigitStart(s, func(i int) int {
 		var d [9]byte
 		e, sep, ok := groupedDigits(s, i, sizes333, d[:])

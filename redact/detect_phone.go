@@ -77,17 +77,18 @@ func e164Plausible(d []byte) bool {
 // the + written %2B) anywhere; national formats only under a phone key or
 // right after a phrase such as "phone:", "call me back at", "text me at".
 func findPhones(s []byte, m *matchSet) {
-	if len(s) < 8 {
+	sum := m.summary(s)
+	if len(s) < 8 || sum.digits == 0 {
 		return
 	}
-	for i := 0; i < len(s); {
+	for i := 0; sum.has(fPlus) && i < len(s); {
 		j := bytes.IndexByte(s[i:], '+')
 		if j < 0 {
 			break
 		}
 		i = e164At(s, i+j, i+j+1, m)
 	}
-	if bytes.IndexByte(s, '%') >= 0 {
+	if sum.has(fPercent) {
 		for i := 0; i < len(s); {
 			j := bytes.Index(s[i:], []byte("%2B"))
 			if j < 0 {
@@ -96,7 +97,9 @@ func findPhones(s []byte, m *matchSet) {
 			i = e164At(s, i+j, i+j+3, m)
 		}
 	}
-	findNationalPhones(s, m)
+	if sum.digits >= 9 {
+		findNationalPhones(s, m)
+	}
 }
 
 func e164At(s []byte, st, p int, m *matchSet) int {
@@ -117,8 +120,8 @@ func findNationalPhones(s []byte, m *matchSet) {
 	for _, r := range m.digitRuns(s) {
 		i, e := int(r.start), int(r.end)
 		// quick filter: 9 to 12 digits, or a group followed by a separator
-		if i < next || !r.free || e-i > 12 || e-i < 9 && !(e+1 < len(s) &&
-			(s[e] == ')' || (s[e] == ' ' || s[e] == '-' || s[e] == '.') && (isDig(s[e+1]) || s[e+1] == '('))) {
+		if i < next || e-i > 12 || e-i < 9 && !(e+1 < len(s) &&
+			(s[e] == ')' || (s[e] == ' ' || s[e] == '-' || s[e] == '.') && (isDig(s[e+1]) || s[e+1] == '('))) || tokenBefore(s, i) {
 			continue
 		}
 		st := i

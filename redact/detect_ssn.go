@@ -14,14 +14,15 @@ func ssnValid(d []byte) bool {
 // spaced form and bare nine digits only after a keyword (ssn, social
 // security) or under an ssn key.
 func findSSNs(s []byte, m *matchSet) {
-	if len(s) < 9 {
+	// dashed, or after a keyword (they have an s), or under an ssn key
+	if sum := m.summary(s); len(s) < 9 || sum.digits < 9 || m.key != keySSN && !sum.any(fDash|fS) {
 		return
 	}
 	from := len(m.ms)
 	next := 0
 	for _, r := range m.digitRuns(s) {
 		i, e := int(r.start), int(r.end)
-		if i < next || !r.free || e-i != 3 && e-i != 9 {
+		if i < next || e-i != 3 && e-i != 9 || tokenBefore(s, i) {
 			continue
 		}
 		dashed := e-i == 3 && e < len(s) && s[e] == '-'

@@ -19,7 +19,7 @@ func b64urlEnd(s []byte, i int) int {
 // findJWTs finds JSON Web Tokens: three base64url parts joined by dots,
 // the first of which decodes to a JSON object with an "alg".
 func findJWTs(s []byte, m *matchSet) {
-	if len(s) < 20 {
+	if len(s) < 20 || !m.summary(s).has(fJ|fDot) {
 		return
 	}
 	for i := 0; i < len(s); {
@@ -98,6 +98,20 @@ func findAuthorization(s []byte, m *matchSet) {
 	if len(s) < 9 {
 		return
 	}
+	sum := m.summary(s)
+	if sum.has(fSpace) && sum.any(fBu|fBl) {
+		findSchemes(s, m)
+	}
+	if sum.has(fSlash | fAt | fColon) {
+		findUserinfo(s, m)
+	}
+	if sum.has(fDash|fX) && sum.any(fEq|fPercent) {
+		findAmzParams(s, m)
+	}
+}
+
+// findSchemes finds the credentials after "Bearer " and "Basic ".
+func findSchemes(s []byte, m *matchSet) {
 	for _, b := range [...]byte{'B', 'b'} {
 		for i := 0; i < len(s); {
 			j := bytes.IndexByte(s[i:], b)
@@ -139,8 +153,6 @@ func findAuthorization(s []byte, m *matchSet) {
 			i = e
 		}
 	}
-	findUserinfo(s, m)
-	findAmzParams(s, m)
 }
 
 // findUserinfo finds the user:password of scheme://user:password@host.
@@ -228,6 +240,23 @@ func findVendorTokens(s []byte, m *matchSet) {
 	if len(s) < 14 {
 		return
 	}
+	sum := m.summary(s)
+	if sum.has(fUnder) {
+		findUnderscoreTokens(s, m)
+	}
+	if sum.has(fX | fDash) {
+		vendorPrefix(s, m, "xox", 10)
+	}
+	if sum.has(fA | fZ) {
+		vendorPrefix(s, m, "AIza", 30)
+	}
+	if sum.has(fY|fDot) && sum.digits >= 2 {
+		vendorPrefix(s, m, "ya29.", 20)
+	}
+}
+
+// findUnderscoreTokens finds the GitHub and Stripe tokens.
+func findUnderscoreTokens(s []byte, m *matchSet) {
 	for i := 0; i < len(s); {
 		j := bytes.IndexByte(s[i:], '_')
 		if j < 0 {
@@ -259,9 +288,6 @@ func findVendorTokens(s []byte, m *matchSet) {
 		m.add(TypeVendorToken, st, e)
 		i = e
 	}
-	vendorPrefix(s, m, "xox", 10)
-	vendorPrefix(s, m, "AIza", 30)
-	vendorPrefix(s, m, "ya29.", 20)
 }
 
 // vendorPrefix finds tokens that start with prefix p and go on for at
@@ -309,7 +335,7 @@ func vendorPrefix(s []byte, m *matchSet, p string, minLen int) {
 // written as \n escapes. A block without its END goes to the end of the
 // string it is in.
 func findPrivateKeys(s []byte, m *matchSet) {
-	if len(s) < 30 {
+	if len(s) < 30 || !m.summary(s).has(fDash|fBu|fSpace) {
 		return
 	}
 	for i := 0; i < len(s); {

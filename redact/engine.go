@@ -34,6 +34,10 @@ type matchSet struct {
 	// detectors of numbers; digitsDone says it is filled for this text.
 	digits     []digitRun
 	digitsDone bool
+	// sum summarises the text (see textSum); digitsDone says it is filled,
+	// runsDone that digits is.
+	sum      textSum
+	runsDone bool
 }
 
 func (m *matchSet) add(t Type, start, end int) {

@@ -3,6 +3,8 @@ package redact
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
+	"slices"
 	"sync"
 	"unicode/utf8"
 )
@@ -59,12 +61,15 @@ func (r *Redactor) redactJSON(dst, s, doc []byte, fs *Findings, base int) ([]byt
 func (r *Redactor) walkDoc(dst, s []byte, kc keyClass, ctx uint8, fs *Findings, base int) ([]byte, bool, bool) {
 	n0, f0 := len(dst), len(*fs)
 	w := walker{r: r, s: s, base: base, out: dst}
-	w.b64 = bytes.Contains(s, []byte("isBase64Encoded"))
 	i := w.ws(0)
 	i, ok := w.value(i, kc, ctx, fs)
 	if ok {
 		i = w.ws(i)
 		ok = i == len(s)
+	}
+	if w.sb != nil {
+		*w.sb = w.scratch
+		putBuf(w.sb)
 	}
 	if !ok {
 		*fs = (*fs)[:f0]
@@ -85,7 +90,27 @@ type walker struct {
 	last    int // s[last:] is not yet in out
 	changed bool
 	depth   int
-	b64     bool // the document mentions isBase64Encoded
+	b64     uint8 // whether the document mentions isBase64Encoded: 0 not known yet, b64Yes, b64No
+	// scratch (from the pool, *sb) takes the redaction of one string at a
+	// time.
+	scratch []byte
+	sb      *[]byte
+}
+
+const (
+	b64Yes = 1 + iota
+	b64No
+)
+
+// mentionsBase64 reports whether the document mentions isBase64Encoded.
+func (w *walker) mentionsBase64() bool {
+	if w.b64 == 0 {
+		w.b64 = b64No
+		if bytes.Contains(w.s, []byte("isBase64Encoded")) {
+			w.b64 = b64Yes
+		}
+	}
+	return w.b64 == b64Yes
 }
 
 func (w *walker) ws(i int) int {
@@ -95,9 +120,18 @@ func (w *walker) ws(i int) int {
 	return i
 }
 
+// copyTo appends s[last:i] to out, making room for the rest of the
+// document (and some growth) at the first change.
+func (w *walker) copyTo(i int) {
+	if !w.changed {
+		w.out = slices.Grow(w.out, len(w.s)-w.last+len(w.s)/16+64)
+	}
+	w.out = append(w.out, w.s[w.last:i]...)
+}
+
 // put replaces s[start:end] with b.
 func (w *walker) put(start, end int, b []byte) {
-	w.out = append(w.out, w.s[w.last:start]...)
+	w.copyTo(start)
 	w.out = append(w.out, b...)
 	w.last = end
 	w.changed = true
@@ -187,7 +221,7 @@ func (w *walker) replaceToken(start, end int, t Type, fs *Findings) {
 	}
 	b := getBuf()
 	rep := w.r.replace(*b, t, v)
-	w.out = append(w.out, w.s[w.last:start]...)
+	w.copyTo(start)
 	w.out = append(w.out, '"')
 	w.out = appendEscaped(w.out, rep)
 	w.out = append(w.out, '"')
@@ -235,10 +269,9 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 		return i, false
 	}
 	defer func() { w.depth-- }()
-	// Events carry isBase64Encoded near their top: looking deeper would cost
-	// a scan of each object per level.
-	b64 := w.b64 && w.depth <= 3 && base64Object(w.s, i)
 	secretName := false
+	b64True := false    // a member "isBase64Encoded": true was seen
+	b64Scanned := false // the members after a body were scanned for it
 	i = w.ws(i + 1)
 	if i < len(w.s) && w.s[i] == '}' {
 		return i + 1, true
@@ -247,6 +280,7 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 		if i >= len(w.s) || w.s[i] != '"' {
 			return i, false
 		}
+		kstart := i
 		kend, esc, ok := scanString(w.s, i)
 		if !ok {
 			return kend, false
@@ -256,7 +290,7 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 		if esc {
 			key = appendUnescaped(kb[:0], key)
 		}
-		ckc := w.r.keys.classify(key, w.r.sensitiveKeys, ctx)
+		ckc, nonPerson := w.r.keys.lookup(key, w.r.sensitiveKeys, ctx)
 		var cctx uint8
 		if ckc == keyNone && kc != keyNone && isWrapperKey(key) {
 			ckc, cctx = kc, ctx
@@ -272,8 +306,11 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 			return i, false
 		}
 		i = w.ws(i + 1)
-		if i < len(w.s) && (w.s[i] == '{' || w.s[i] == '[') && nonPersonContainer(key) {
+		if i < len(w.s) && (w.s[i] == '{' || w.s[i] == '[') && nonPerson {
 			cctx |= ctxNonPerson
+		}
+		if string(w.s[kstart+1:kend-1]) == "isBase64Encoded" && bytes.HasPrefix(w.s[i:], []byte("true")) {
+			b64True = true
 		}
 		switch string(key) {
 		case "value", "Value":
@@ -288,7 +325,15 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 				}
 			}
 		}
-		if b64 && i < len(w.s) && w.s[i] == '"' && string(key) == "body" {
+		// Events carry isBase64Encoded near their top: looking deeper would
+		// cost a scan of each object per level. The object is scanned for it
+		// only when it has a string body.
+		// The members before the body were walked; those after it are
+		// scanned, once per object (a second body has the same answer).
+		if i < len(w.s) && w.s[i] == '"' && string(key) == "body" && w.depth <= 3 && w.mentionsBase64() && !b64True && !b64Scanned {
+			b64True, b64Scanned = base64After(w.s, i), true
+		}
+		if b64True && i < len(w.s) && w.s[i] == '"' && string(key) == "body" && w.depth <= 3 {
 			end, esc, ok := scanString(w.s, i)
 			if !ok {
 				return end, false
@@ -313,10 +358,23 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 	}
 }
 
-// base64Object reports whether the object at s[i] has a member
-// "isBase64Encoded": true.
-func base64Object(s []byte, i int) bool {
-	i = jsonSkipWS(s, i+1)
+// base64After reports whether a member "isBase64Encoded": true follows the
+// value at s[i] in its object.
+func base64After(s []byte, i int) bool {
+	i, ok := skipValue(s, i, 0)
+	if !ok {
+		return false
+	}
+	i = jsonSkipWS(s, i)
+	if i >= len(s) || s[i] != ',' {
+		return false
+	}
+	return base64Members(s, jsonSkipWS(s, i+1))
+}
+
+// base64Members reports whether the members of an object from the one at
+// s[i] on hold "isBase64Encoded": true.
+func base64Members(s []byte, i int) bool {
 	for i < len(s) && s[i] == '"' {
 		kend, _, ok := scanString(s, i)
 		if !ok {
@@ -351,15 +409,17 @@ func (w *walker) stringToken(start, end int, esc bool, kc keyClass, ctx uint8, b
 	}
 	if !esc && kc == keyNone && !b64 && !mayHoldLayer(raw) {
 		// The common case: redact the raw content in place.
-		b := getBuf()
-		red, changed := w.r.redactText(*b, raw, keyNone, wfs, w.base+start+1)
+		if w.sb == nil {
+			w.sb = getBuf()
+			w.scratch = *w.sb
+		}
+		red, changed := w.r.redactText(w.scratch[:0], raw, keyNone, wfs, w.base+start+1)
 		if changed {
-			w.out = append(w.out, w.s[w.last:start+1]...)
+			w.copyTo(start + 1)
 			w.out = appendEscaped(w.out, red)
 			w.last, w.changed = end-1, true
+			w.scratch = red[:0]
 		}
-		*b = red
-		putBuf(b)
 		return
 	}
 	text := raw
@@ -392,7 +452,7 @@ func (w *walker) stringToken(start, end int, esc bool, kc keyClass, ctx uint8, b
 		findingsPool.Put(lf)
 	}
 	if changed {
-		w.out = append(w.out, w.s[w.last:start+1]...)
+		w.copyTo(start + 1)
 		w.out = appendEscaped(w.out, red)
 		w.last, w.changed = end-1, true
 	}
@@ -542,6 +602,16 @@ func (r *Redactor) redactBase64(dst, v []byte, fs *Findings) ([]byte, bool) {
 func scanString(s []byte, i int) (int, bool, bool) {
 	esc := false
 	for j := i + 1; j < len(s); j++ {
+		// skip eight plain bytes at a time, then one at a time
+		for j+8 <= len(s) && !stringSpecial(binary.LittleEndian.Uint64(s[j:])) {
+			j += 8
+		}
+		for j < len(s) && !jsonSpecial[s[j]] {
+			j++
+		}
+		if j >= len(s) {
+			break
+		}
 		switch c := s[j]; {
 		case c == '"':
 			return j + 1, esc, true
@@ -567,6 +637,25 @@ func scanString(s []byte, i int) (int, bool, bool) {
 	}
 	return len(s), esc, false
 }
+
+// stringSpecial reports whether any of the eight bytes of x ends or
+// escapes a JSON string or is a control character: '"', '\\' or < 0x20.
+func stringSpecial(x uint64) bool {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (ones * '"')
+	b := x ^ (ones * '\\')
+	return ((q-ones)&^q|(b-ones)&^b|(x-ones*0x20)&^x)&high != 0
+}
+
+// jsonSpecial holds the bytes that end or escape a string or are control
+// characters.
+var jsonSpecial = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 func isHexByte(c byte) bool { return isDigitByte(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
 

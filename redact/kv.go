@@ -13,6 +13,17 @@ func isKeyByte(c byte) bool {
 
 // findKeyed adds the values of the keys the key rules classify.
 func findKeyed(s []byte, m *matchSet) {
+	sum := m.summary(s)
+	if sum.any(fEq | fColon) {
+		findKeyedSeps(s, m)
+	}
+	// "assword " or "PI key "
+	if sum.has(fSpace) && sum.any(fW|fY) {
+		findPhrases(s, m)
+	}
+}
+
+func findKeyedSeps(s []byte, m *matchSet) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '=' && c != ':' {
@@ -22,7 +33,6 @@ func findKeyed(s []byte, m *matchSet) {
 			i = end - 1
 		}
 	}
-	findPhrases(s, m)
 }
 
 // keyedAt looks at the separator s[p]; when the key before it is sensitive
@@ -62,7 +72,7 @@ func keyedAt(s []byte, p int, m *matchSet) int {
 	if letters < 2 {
 		return p // a time (12:30), a number
 	}
-	kc := classifyKey(key, m.sensitive)
+	kc := classifyTextKey(key, m.sensitive)
 	if kc == keyNone || kc == keyCard {
 		return p
 	}
@@ -254,7 +264,11 @@ func extendBare(s []byte, end int) int {
 // prose ("I've tried my password X", "Use API key X") when it has a digit
 // or a symbol (so that "password authentication failed" stays).
 func findPhrases(s []byte, m *matchSet) {
+	sum := m.summary(s)
 	for _, ph := range [...]string{"assword ", "PI key ", "pi key ", "PI Key "} {
+		if ph[0] == 'a' && !sum.has(fW) || ph[0] != 'a' && !sum.has(fY) {
+			continue
+		}
 		for off := 0; ; {
 			j := bytes.Index(s[off:], []byte(ph))
 			if j < 0 {

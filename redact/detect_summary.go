@@ -1,0 +1,171 @@
+package redact
+
+// textSum is a summary of a text, computed in one pass before the
+// detectors run: which bytes it holds and how many digits and upper-case
+// letters. Each detector first checks that the bytes it cannot do without
+// are there, so most detectors return at once on most texts.
+type textSum struct {
+	flags  uint32
+	digits int
+	upper  int
+}
+
+// Flags of textSum: the text holds the byte (or one of the bytes).
+const (
+	fAt      uint32 = 1 << iota // @
+	fPercent                    // %
+	fBslash                     // \
+	fPlus                       // +
+	fDot                        // .
+	fColon                      // :
+	fEq                         // =
+	fSlash                      // /
+	fDash                       // -
+	fUnder                      // _
+	fSpace                      // ' '
+	fJ                          // J
+	fBu                         // B
+	fBl                         // b
+	fX                          // X x
+	fY                          // y
+	fZ                          // z
+	fW                          // w
+	fA                          // A
+	fDigit                      // 0-9
+	fUpper                      // A-Z
+	fC                          // C c
+	fV                          // V v
+	fS                          // S s
+)
+
+var sumFlag = func() (t [256]uint32) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		var f uint32
+		switch {
+		case '0' <= b && b <= '9':
+			f |= fDigit
+		case 'A' <= b && b <= 'Z':
+			f |= fUpper
+		}
+		switch b {
+		case '@':
+			f |= fAt
+		case '%':
+			f |= fPercent
+		case '\\':
+			f |= fBslash
+		case '+':
+			f |= fPlus
+		case '.':
+			f |= fDot
+		case ':':
+			f |= fColon
+		case '=':
+			f |= fEq
+		case '/':
+			f |= fSlash
+		case '-':
+			f |= fDash
+		case '_':
+			f |= fUnder
+		case ' ':
+			f |= fSpace
+		case 'J':
+			f |= fJ
+		case 'B':
+			f |= fBu
+		case 'b':
+			f |= fBl
+		case 'X', 'x':
+			f |= fX
+		case 'y':
+			f |= fY
+		case 'z':
+			f |= fZ
+		case 'w':
+			f |= fW
+		case 'A':
+			f |= fA
+		case 'C', 'c':
+			f |= fC
+		case 'V', 'v':
+			f |= fV
+		case 'S', 's':
+			f |= fS
+		}
+		t[c] = f
+	}
+	return t
+}()
+
+// sumAdd counts digits in the low half and upper-case letters in the high
+// half of a uint32.
+var sumAdd = func() (t [256]uint32) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 1 << 16
+	}
+	return t
+}()
+
+// summarize computes the summary of s.
+func summarize(s []byte) textSum {
+	var sum textSum
+	for len(s) > 0 {
+		chunk := s[:min(len(s), 0xffff)]
+		s = s[len(chunk):]
+		var f0, f1, a0, a1 uint32
+		i := 0
+		for ; i+2 <= len(chunk); i += 2 {
+			f0 |= sumFlag[chunk[i]]
+			a0 += sumAdd[chunk[i]]
+			f1 |= sumFlag[chunk[i+1]]
+			a1 += sumAdd[chunk[i+1]]
+		}
+		if i < len(chunk) {
+			f0 |= sumFlag[chunk[i]]
+			a0 += sumAdd[chunk[i]]
+		}
+		sum.flags |= f0 | f1
+		sum.digits += int(a0&0xffff) + int(a1&0xffff)
+		sum.upper += int(a0>>16) + int(a1>>16)
+	}
+	return sum
+}
+
+// runChain returns the most digits in a row in s, counting over single
+// spaces and dashes between them ("4111 1111-1111" counts 12), from the
+// digit runs rs of s.
+func runChain(s []byte, rs []digitRun) int {
+	best, chain, prev := 0, 0, -2
+	for _, r := range rs {
+		i, e := int(r.start), int(r.end)
+		if i == prev+1 && (s[prev] == ' ' || s[prev] == '-') {
+			chain += e - i
+		} else {
+			chain = e - i
+		}
+		best = max(best, chain)
+		prev = e
+	}
+	return best
+}
+
+// summary returns the summary of the text s of this matchSet, computed
+// once per text.
+func (m *matchSet) summary(s []byte) *textSum {
+	if !m.digitsDone {
+		m.sum = summarize(s)
+		m.digitsDone, m.runsDone = true, false
+	}
+	return &m.sum
+}
+
+// has reports whether the text holds every byte of flags.
+func (t *textSum) has(flags uint32) bool { return t.flags&flags == flags }
+
+// any reports whether the text holds a byte of flags.
+func (t *textSum) any(flags uint32) bool { return t.flags&flags != 0 }
