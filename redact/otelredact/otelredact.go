@@ -30,8 +30,8 @@ import (
 	"math"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
+	"github.com/lambda-compliance/compliance/internal/jsonstr"
 	"github.com/lambda-compliance/compliance/redact"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -236,7 +236,7 @@ func (rd *redactor) attrs(kvs []attribute.KeyValue, fs *redact.Findings) ([]attr
 		if i > 0 {
 			doc = append(doc, ',')
 		}
-		doc = appendJSONString(doc, string(kv.Key))
+		doc = jsonstr.Append(doc, string(kv.Key))
 		doc = append(doc, ':')
 		doc = appendValue(doc, kv.Value)
 	}
@@ -340,7 +340,7 @@ func members(doc []byte) ([]member, error) {
 func appendValue(b []byte, v attribute.Value) []byte {
 	switch v.Type() {
 	case attribute.STRING:
-		return appendJSONString(b, v.AsString())
+		return jsonstr.Append(b, v.AsString())
 	case attribute.BOOL:
 		return strconv.AppendBool(b, v.AsBool())
 	case attribute.INT64:
@@ -353,7 +353,7 @@ func appendValue(b []byte, v attribute.Value) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, s)
+			b = jsonstr.Append(b, s)
 		}
 		return append(b, ']')
 	case attribute.INT64SLICE:
@@ -387,62 +387,18 @@ func appendValue(b []byte, v attribute.Value) []byte {
 		return append(b, "null"...)
 	case attribute.BYTESLICE:
 		// Base64, as the non-OTLP representation has it.
-		return appendJSONString(b, v.String())
+		return jsonstr.Append(b, v.String())
 	}
 	// Slices of values and maps: their String is JSON.
 	if s := v.String(); json.Valid([]byte(s)) {
 		return append(b, s...)
 	}
-	return appendJSONString(b, v.String())
+	return jsonstr.Append(b, v.String())
 }
 
 func appendFloat(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return appendJSONString(b, strconv.FormatFloat(f, 'g', -1, 64))
+		return jsonstr.Append(b, strconv.FormatFloat(f, 'g', -1, 64))
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
-}
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -29,8 +29,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/lambda-compliance/compliance/internal/jsonstr"
 	"github.com/lambda-compliance/compliance/redact"
 )
 
@@ -228,7 +228,7 @@ func (h *handler) redactAttrs(attrs []slog.Attr, dynamic bool, fs *redact.Findin
 	doc := (*p)[:0]
 	for _, g := range h.groups {
 		doc = append(doc, '{')
-		doc = appendJSONString(doc, g)
+		doc = jsonstr.Append(doc, g)
 		doc = append(doc, ':')
 	}
 	doc = appendObject(doc, attrs)
@@ -353,7 +353,7 @@ func appendObject(b []byte, attrs []slog.Attr) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, a.Key)
+		b = jsonstr.Append(b, a.Key)
 		b = append(b, ':')
 		b = appendValue(b, a.Value)
 	}
@@ -364,7 +364,7 @@ func appendObject(b []byte, attrs []slog.Attr) []byte {
 func appendValue(b []byte, v slog.Value) []byte {
 	switch v.Kind() {
 	case slog.KindString:
-		return appendJSONString(b, v.String())
+		return jsonstr.Append(b, v.String())
 	case slog.KindInt64:
 		return strconv.AppendInt(b, v.Int64(), 10)
 	case slog.KindUint64:
@@ -372,7 +372,7 @@ func appendValue(b []byte, v slog.Value) []byte {
 	case slog.KindFloat64:
 		f := v.Float64()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return appendJSONString(b, strconv.FormatFloat(f, 'g', -1, 64))
+			return jsonstr.Append(b, strconv.FormatFloat(f, 'g', -1, 64))
 		}
 		return strconv.AppendFloat(b, f, 'g', -1, 64)
 	case slog.KindBool:
@@ -392,7 +392,7 @@ func appendValue(b []byte, v slog.Value) []byte {
 		}
 		if _, ok := a.(json.Marshaler); !ok {
 			if err, ok := a.(error); ok {
-				return appendJSONString(b, err.Error())
+				return jsonstr.Append(b, err.Error())
 			}
 		}
 		var buf bytes.Buffer
@@ -400,53 +400,9 @@ func appendValue(b []byte, v slog.Value) []byte {
 		enc.SetEscapeHTML(false)
 		if enc.Encode(a) != nil {
 			// What a text handler would print: let the detectors see it.
-			return appendJSONString(b, fmt.Sprintf("%+v", a))
+			return jsonstr.Append(b, fmt.Sprintf("%+v", a))
 		}
 		return append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
 	}
-	return appendJSONString(b, v.String())
-}
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return jsonstr.Append(b, v.String())
 }

@@ -34,8 +34,8 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
+	"github.com/lambda-compliance/compliance/internal/jsonstr"
 	"github.com/lambda-compliance/compliance/redact"
 	"go.uber.org/zap/zapcore"
 )
@@ -222,7 +222,7 @@ func (c *core) redactFields(fields []zapcore.Field, fs *redact.Findings) []zapco
 func (c *core) render(doc []byte, fields []zapcore.Field, n []int, frozen *bool) ([]byte, error) {
 	doc = append(doc, '{')
 	for _, ns := range c.ns {
-		doc = appendJSONString(doc, ns)
+		doc = jsonstr.Append(doc, ns)
 		doc = append(doc, ':', '{')
 	}
 	first, open := true, 1+len(c.ns)
@@ -239,28 +239,28 @@ func (c *core) render(doc []byte, fields []zapcore.Field, n []int, frozen *bool)
 			n[i] = 0
 		case zapcore.NamespaceType:
 			sep()
-			doc = appendJSONString(doc, f.Key)
+			doc = jsonstr.Append(doc, f.Key)
 			doc = append(doc, ':', '{')
 			first, n[i] = true, -1
 			open++
 		case zapcore.StringType:
 			sep()
-			doc = appendJSONString(doc, f.Key)
+			doc = jsonstr.Append(doc, f.Key)
 			doc = append(doc, ':')
-			doc = appendJSONString(doc, f.String)
+			doc = jsonstr.Append(doc, f.String)
 		case zapcore.Int64Type, zapcore.Int32Type, zapcore.Int16Type, zapcore.Int8Type:
 			sep()
-			doc = appendJSONString(doc, f.Key)
+			doc = jsonstr.Append(doc, f.Key)
 			doc = append(doc, ':')
 			doc = strconv.AppendInt(doc, f.Integer, 10)
 		case zapcore.Uint64Type, zapcore.Uint32Type, zapcore.Uint16Type, zapcore.Uint8Type, zapcore.UintptrType:
 			sep()
-			doc = appendJSONString(doc, f.Key)
+			doc = jsonstr.Append(doc, f.Key)
 			doc = append(doc, ':')
 			doc = strconv.AppendUint(doc, uint64(f.Integer), 10)
 		case zapcore.BoolType:
 			sep()
-			doc = appendJSONString(doc, f.Key)
+			doc = jsonstr.Append(doc, f.Key)
 			doc = append(doc, ':')
 			doc = strconv.AppendBool(doc, f.Integer == 1)
 		default:
@@ -429,48 +429,4 @@ func fieldsFromMembers(out []zapcore.Field, ms []member) []zapcore.Field {
 		out = append(out, zapcore.Field{Key: m.key, Type: zapcore.ReflectType, Interface: m.raw})
 	}
 	return out
-}
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
