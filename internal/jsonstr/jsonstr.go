@@ -2,7 +2,12 @@
 // build the small documents they hand to the redactor by hand.
 package jsonstr
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"unicode/utf8"
+)
 
 // Append appends s to b as a JSON string, quotes included. Invalid UTF-8
 // becomes U+FFFD, as encoding/json does.
@@ -46,4 +51,41 @@ func Append(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// Member is one member of a JSON object: its key and its value as it was
+// written.
+type Member struct {
+	Key string
+	Raw json.RawMessage
+}
+
+// ErrNotObject is what [Members] returns for a document that is not a JSON
+// object.
+var ErrNotObject = errors.New("jsonstr: not a JSON object")
+
+// Members lists the members of the JSON object doc, in order.
+func Members(doc []byte) ([]Member, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	t, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if t != json.Delim('{') {
+		return nil, ErrNotObject
+	}
+	var ms []Member
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		k, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
+		}
+		ms = append(ms, Member{Key: k, Raw: raw})
+	}
+	return ms, nil
 }

@@ -41,3 +41,16 @@ func FuzzAppend(f *testing.F) {
 		}
 	})
 }
+
+func TestMembers(t *testing.T) {
+	ms, err := Members([]byte(`{"b": 1, "a": {"x": [true]}, "b": "dup"}`))
+	if err != nil || len(ms) != 3 || ms[0].Key != "b" || string(ms[1].Raw) != `{"x": [true]}` || string(ms[2].Raw) != `"dup"` {
+		t.Fatalf("got %v, %v", ms, err)
+	}
+	if _, err := Members([]byte(`[1]`)); err != ErrNotObject {
+		t.Errorf("array: got %v, want ErrNotObject", err)
+	}
+	if _, err := Members([]byte(`{"a":`)); err == nil {
+		t.Error("truncated object: no error")
+	}
+}

@@ -247,8 +247,8 @@ func (rd *redactor) attrs(kvs []attribute.KeyValue, fs *redact.Findings) ([]attr
 		return kvs, false
 	}
 	*fs = append(*fs, found...)
-	om, err1 := members(doc)
-	rm, err2 := members(red)
+	om, err1 := jsonstr.Members(doc)
+	rm, err2 := jsonstr.Members(red)
 	out := make([]attribute.KeyValue, 0, len(kvs))
 	switch {
 	case err2 != nil:
@@ -258,14 +258,14 @@ func (rd *redactor) attrs(kvs []attribute.KeyValue, fs *redact.Findings) ([]attr
 		}
 	case err1 != nil || len(om) != len(rm) || len(rm) != len(kvs):
 		for _, m := range rm {
-			out = append(out, fromJSON(m.key, m.raw))
+			out = append(out, fromJSON(m.Key, m.Raw))
 		}
 	default:
 		for i, kv := range kvs {
-			if om[i].key == rm[i].key && bytes.Equal(om[i].raw, rm[i].raw) {
+			if om[i].Key == rm[i].Key && bytes.Equal(om[i].Raw, rm[i].Raw) {
 				out = append(out, kv)
 			} else {
-				out = append(out, fromJSON(rm[i].key, rm[i].raw))
+				out = append(out, fromJSON(rm[i].Key, rm[i].Raw))
 			}
 		}
 	}
@@ -297,43 +297,6 @@ func fromJSON(key string, raw []byte) attribute.KeyValue {
 		return attribute.String(key, "")
 	}
 	return attribute.String(key, string(raw))
-}
-
-type member struct {
-	key string
-	raw json.RawMessage
-}
-
-type stringError string
-
-func (e stringError) Error() string { return string(e) }
-
-const errNotObject = stringError("otelredact: not a JSON object")
-
-// members lists the members of the JSON object doc, in order.
-func members(doc []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	t, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	if t != json.Delim('{') {
-		return nil, errNotObject
-	}
-	var ms []member
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		k, _ := t.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
-		ms = append(ms, member{k, raw})
-	}
-	return ms, nil
 }
 
 // appendValue renders v as JSON.

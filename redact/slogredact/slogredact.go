@@ -243,16 +243,16 @@ func (h *handler) redactAttrs(attrs []slog.Attr, dynamic bool, fs *redact.Findin
 	*fs = append(*fs, found...)
 	orig := []byte(doc)
 	for range h.groups {
-		om, err1 := members(orig)
-		rm, err2 := members(red)
+		om, err1 := jsonstr.Members(orig)
+		rm, err2 := jsonstr.Members(red)
 		if err1 != nil || err2 != nil || len(om) != 1 || len(rm) != 1 {
 			return failClosed(attrs, []byte(`"[REDACTED]"`)), true
 		}
-		if len(rm[0].raw) == 0 || rm[0].raw[0] != '{' {
+		if len(rm[0].Raw) == 0 || rm[0].Raw[0] != '{' {
 			// The whole group went (its key is sensitive).
-			return failClosed(attrs, rm[0].raw), true
+			return failClosed(attrs, rm[0].Raw), true
 		}
-		orig, red = om[0].raw, rm[0].raw
+		orig, red = om[0].Raw, rm[0].Raw
 	}
 	return rebuild(attrs, orig, red), true
 }
@@ -270,28 +270,28 @@ func failClosed(attrs []slog.Attr, raw []byte) []slog.Attr {
 // onto them: an attribute whose rendering is unchanged is kept as it is,
 // unless its value is of kind Any; the others take their redacted value.
 func rebuild(attrs []slog.Attr, orig, red []byte) []slog.Attr {
-	rm, err := members(red)
+	rm, err := jsonstr.Members(red)
 	if err != nil {
 		return failClosed(attrs, []byte(`"[REDACTED]"`))
 	}
 	out := make([]slog.Attr, 0, len(rm))
-	om, err := members(orig)
+	om, err := jsonstr.Members(orig)
 	if err != nil || len(om) != len(rm) || len(rm) != len(attrs) {
 		// The structure changed: take the redacted document as it is.
 		for _, m := range rm {
-			out = append(out, fromJSON(m.key, m.raw))
+			out = append(out, fromJSON(m.Key, m.Raw))
 		}
 		return out
 	}
 	for i, a := range attrs {
 		o, m := om[i], rm[i]
 		switch {
-		case a.Value.Kind() == slog.KindGroup && len(m.raw) > 0 && m.raw[0] == '{':
-			out = append(out, slog.Attr{Key: m.key, Value: slog.GroupValue(rebuild(a.Value.Group(), o.raw, m.raw)...)})
-		case (a.Value.Kind() != slog.KindAny || a.Value.Any() == nil) && o.key == m.key && bytes.Equal(o.raw, m.raw):
+		case a.Value.Kind() == slog.KindGroup && len(m.Raw) > 0 && m.Raw[0] == '{':
+			out = append(out, slog.Attr{Key: m.Key, Value: slog.GroupValue(rebuild(a.Value.Group(), o.Raw, m.Raw)...)})
+		case (a.Value.Kind() != slog.KindAny || a.Value.Any() == nil) && o.Key == m.Key && bytes.Equal(o.Raw, m.Raw):
 			out = append(out, a)
 		default:
-			out = append(out, fromJSON(m.key, m.raw))
+			out = append(out, fromJSON(m.Key, m.Raw))
 		}
 	}
 	return out
@@ -306,43 +306,6 @@ func fromJSON(key string, raw []byte) slog.Attr {
 	}
 	return slog.Any(key, json.RawMessage(bytes.Clone(raw)))
 }
-
-type member struct {
-	key string
-	raw json.RawMessage
-}
-
-// members lists the members of the JSON object doc, in order.
-func members(doc []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	t, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	if t != json.Delim('{') {
-		return nil, errNotObject
-	}
-	var ms []member
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		k, _ := t.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
-		ms = append(ms, member{k, raw})
-	}
-	return ms, nil
-}
-
-type stringError string
-
-func (e stringError) Error() string { return string(e) }
-
-const errNotObject = stringError("slogredact: not a JSON object")
 
 // appendObject renders attrs as a JSON object, every attribute a member
 // (groups as objects, empty ones and those without a key included, so that

@@ -273,10 +273,10 @@ func (c *core) render(doc []byte, fields []zapcore.Field, n []int, frozen *bool)
 				return doc, err
 			}
 			one := buf.Bytes()
-			ms, err := members(one)
+			ms, err := jsonstr.Members(one)
 			if err != nil || len(one) < 2 {
 				buf.Free()
-				return doc, errNotObject
+				return doc, jsonstr.ErrNotObject
 			}
 			if n[i] = len(ms); n[i] > 0 {
 				sep()
@@ -308,26 +308,26 @@ func userComputed(t zapcore.FieldType) bool {
 // the structure not match, every field is replaced by what red holds: it
 // fails closed.
 func rebuild(fields []zapcore.Field, n []int, doc, red []byte, depth int) []zapcore.Field {
-	rm, err := members(red)
+	rm, err := jsonstr.Members(red)
 	if err != nil {
 		return failClosed(fields, `"[REDACTED]"`)
 	}
-	om, err := members(doc)
+	om, err := jsonstr.Members(doc)
 	for range depth {
-		if len(rm) != 1 || len(rm[0].raw) == 0 || rm[0].raw[0] != '{' {
+		if len(rm) != 1 || len(rm[0].Raw) == 0 || rm[0].Raw[0] != '{' {
 			// The namespace's key took all of it (or the structure changed).
 			if len(rm) == 1 {
-				return failClosed(fields, string(rm[0].raw))
+				return failClosed(fields, string(rm[0].Raw))
 			}
 			return failClosed(fields, `"[REDACTED]"`)
 		}
-		if rm, err = members(rm[0].raw); err != nil {
+		if rm, err = jsonstr.Members(rm[0].Raw); err != nil {
 			return failClosed(fields, `"[REDACTED]"`)
 		}
 		if len(om) != 1 {
 			return fieldsFromMembers(nil, rm)
 		}
-		om, err = members(om[0].raw)
+		om, err = jsonstr.Members(om[0].Raw)
 	}
 	if err != nil || len(om) != len(rm) {
 		return fieldsFromMembers(nil, rm)
@@ -342,15 +342,15 @@ func rebuild(fields []zapcore.Field, n []int, doc, red []byte, depth int) []zapc
 			return fieldsFromMembers(nil, rm)
 		case n[i] < 0: // a namespace: what follows is inside it
 			m := rm[j]
-			if len(m.raw) == 0 || m.raw[0] != '{' {
+			if len(m.Raw) == 0 || m.Raw[0] != '{' {
 				// The namespace's key took all of it.
-				return append(out, failClosed(fields[i+1:], string(m.raw))...)
+				return append(out, failClosed(fields[i+1:], string(m.Raw))...)
 			}
-			out = append(out, zapcore.Field{Key: m.key, Type: zapcore.NamespaceType})
-			if rm, err = members(m.raw); err != nil {
+			out = append(out, zapcore.Field{Key: m.Key, Type: zapcore.NamespaceType})
+			if rm, err = jsonstr.Members(m.Raw); err != nil {
 				return append(out, failClosed(fields[i+1:], `"[REDACTED]"`)...)
 			}
-			if om, err = members(om[j].raw); err != nil || len(om) != len(rm) {
+			if om, err = jsonstr.Members(om[j].Raw); err != nil || len(om) != len(rm) {
 				return fieldsFromMembers(out, rm)
 			}
 			j = 0
@@ -358,7 +358,7 @@ func rebuild(fields []zapcore.Field, n []int, doc, red []byte, depth int) []zapc
 			return fieldsFromMembers(nil, rm)
 		default:
 			ms := rm[j : j+n[i]]
-			if n[i] == 1 && !userComputed(f.Type) && om[j].key == ms[0].key && bytes.Equal(om[j].raw, ms[0].raw) {
+			if n[i] == 1 && !userComputed(f.Type) && om[j].Key == ms[0].Key && bytes.Equal(om[j].Raw, ms[0].Raw) {
 				out = append(out, f)
 			} else {
 				out = fieldsFromMembers(out, ms)
@@ -374,59 +374,22 @@ func failClosed(fields []zapcore.Field, raw string) []zapcore.Field {
 	out := make([]zapcore.Field, 0, len(fields))
 	for _, f := range fields {
 		if f.Type != zapcore.SkipType {
-			out = fieldsFromMembers(out, []member{{f.Key, json.RawMessage(raw)}})
+			out = fieldsFromMembers(out, []jsonstr.Member{{Key: f.Key, Raw: json.RawMessage(raw)}})
 		}
 	}
 	return out
 }
 
-type member struct {
-	key string
-	raw json.RawMessage
-}
-
-type stringError string
-
-func (e stringError) Error() string { return string(e) }
-
-const errNotObject = stringError("zapredact: not a JSON object")
-
-// members lists the members of the JSON object doc, in order.
-func members(doc []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	t, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	if t != json.Delim('{') {
-		return nil, errNotObject
-	}
-	var ms []member
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		k, _ := t.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
-		ms = append(ms, member{k, raw})
-	}
-	return ms, nil
-}
-
 // fieldsFromMembers appends a field for each member: a string field for a
 // string, a reflected raw JSON value for anything else.
-func fieldsFromMembers(out []zapcore.Field, ms []member) []zapcore.Field {
+func fieldsFromMembers(out []zapcore.Field, ms []jsonstr.Member) []zapcore.Field {
 	for _, m := range ms {
 		var s string
-		if len(m.raw) > 0 && m.raw[0] == '"' && json.Unmarshal(m.raw, &s) == nil {
-			out = append(out, zapcore.Field{Key: m.key, Type: zapcore.StringType, String: s})
+		if len(m.Raw) > 0 && m.Raw[0] == '"' && json.Unmarshal(m.Raw, &s) == nil {
+			out = append(out, zapcore.Field{Key: m.Key, Type: zapcore.StringType, String: s})
 			continue
 		}
-		out = append(out, zapcore.Field{Key: m.key, Type: zapcore.ReflectType, Interface: m.raw})
+		out = append(out, zapcore.Field{Key: m.Key, Type: zapcore.ReflectType, Interface: m.Raw})
 	}
 	return out
 }
