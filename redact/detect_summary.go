@@ -157,9 +157,9 @@ func runChain(s []byte, rs []digitRun) int {
 // summary returns the summary of the text s of this matchSet, computed
 // once per text.
 func (m *matchSet) summary(s []byte) *textSum {
-	if !m.digitsDone {
+	if !m.sumDone {
 		m.sum = summarize(s)
-		m.digitsDone, m.runsDone = true, false
+		m.sumDone, m.runsDone = true, false
 	}
 	return &m.sum
 }

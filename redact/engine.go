@@ -30,13 +30,12 @@ type matchSet struct {
 	// keepPrivateIPs keeps loopback, private and link-local addresses
 	// (Config.KeepPrivateIPs).
 	keepPrivateIPs bool
-	// digits caches where the runs of digits of the text are, for the
-	// detectors of numbers; digitsDone says it is filled for this text.
-	digits     []digitRun
-	digitsDone bool
-	// sum summarises the text (see textSum); digitsDone says it is filled,
-	// runsDone that digits is.
+	// sum summarises the text (see textSum) and digits caches where its runs
+	// of digits are, for the detectors of numbers; sumDone and runsDone say
+	// they are filled for this text.
 	sum      textSum
+	digits   []digitRun
+	sumDone  bool
 	runsDone bool
 }
 
@@ -200,21 +199,14 @@ func (r *Redactor) redact(dst, s []byte, key keyClass, fs *Findings, base int) (
 
 // redactText runs the detectors over free text.
 func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base int) ([]byte, bool) {
-	m := matchPool.Get().(*matchSet)
-	m.ms, m.key, m.sensitive = m.ms[:0], key, r.sensitiveKeys
-	m.keepPrivateIPs, m.digitsDone = r.keepPrivateIPs, false
-	for _, d := range r.detectors {
-		d.find(s, m)
-	}
+	m := r.find(s, key)
+	defer matchPool.Put(m)
 	if len(m.ms) == 0 {
-		matchPool.Put(m)
 		return dst, false
 	}
-	ms := resolve(addRepeats(s, resolve(m.ms)))
-	m.ms = ms
 	changed := false
 	last := 0
-	for _, mt := range ms {
+	for _, mt := range m.ms {
 		v := s[mt.start:mt.end]
 		if r.allow[string(v)] {
 			continue
@@ -231,8 +223,23 @@ func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base in
 	if changed {
 		dst = append(dst, s[last:]...)
 	}
-	matchPool.Put(m)
 	return dst, changed
+}
+
+// find runs the detectors over s, which sits under a key of class key, and
+// returns a pooled matchSet holding the resolved matches, repeats included.
+// The caller puts it back in matchPool.
+func (r *Redactor) find(s []byte, key keyClass) *matchSet {
+	m := matchPool.Get().(*matchSet)
+	m.ms, m.key, m.sensitive = m.ms[:0], key, r.sensitiveKeys
+	m.keepPrivateIPs, m.sumDone = r.keepPrivateIPs, false
+	for _, d := range r.detectors {
+		d.find(s, m)
+	}
+	if len(m.ms) > 0 {
+		m.ms = resolve(addRepeats(s, resolve(m.ms)))
+	}
+	return m
 }
 
 // minRepeat is the shortest found value whose other occurrences in the same

@@ -881,20 +881,14 @@ func (r *Redactor) redactURL(dst, v []byte, kc keyClass, fs *Findings, base int)
 		}
 	}
 	*db = dec
-	m := matchPool.Get().(*matchSet)
+	m := r.find(dec, kc)
 	defer matchPool.Put(m)
-	m.ms, m.key, m.sensitive = m.ms[:0], kc, r.sensitiveKeys
-	m.keepPrivateIPs, m.digitsDone = r.keepPrivateIPs, false
-	for _, d := range r.detectors {
-		d.find(dec, m)
-	}
 	if len(m.ms) == 0 {
 		return dst, false
 	}
-	ms := resolve(m.ms)
 	changed := false
 	last := 0
-	for _, mt := range ms {
+	for _, mt := range m.ms {
 		if r.allow[string(dec[mt.start:mt.end])] {
 			continue
 		}
