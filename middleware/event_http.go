@@ -318,66 +318,18 @@ func (b *builder) networkActor(rc *requestContext) {
 // authorizer.principalId): authorizer_verified; else none. The source IP and
 // user agent are kept in every case.
 func (b *builder) apiActor(rc *requestContext) {
-	var userArn, accountID, accessKey, caller, user, sourceIP, userAgent []byte
-	it := jsonscan.NewObjectIter(rc.identity)
-	for it.Next() {
-		v := it.Value()
-		switch string(it.Key()) {
-		case "userArn":
-			userArn = v
-		case "accountId":
-			accountID = v
-		case "accessKey":
-			accessKey = v
-		case "caller":
-			caller = v
-		case "user":
-			user = v
-		case "sourceIp":
-			sourceIP = v
-		case "userAgent":
-			userAgent = v
-		}
-	}
-	var iam, jwt, claims, lambda, principalID []byte
-	it = jsonscan.NewObjectIter(rc.authorizer)
-	for it.Next() {
-		v := it.Value()
-		switch string(it.Key()) {
-		case "iam":
-			iam = v
-		case "jwt":
-			jwt = v
-		case "claims":
-			claims = v
-		case "lambda":
-			lambda = v
-		case "principalId":
-			principalID = v
-		}
-	}
+	var f [7][]byte
+	jsonscan.Pick(rc.identity, identityKeys, f[:])
+	userArn, accountID, accessKey, caller, user, sourceIP, userAgent := f[0], f[1], f[2], f[3], f[4], f[5], f[6]
+	jsonscan.Pick(rc.authorizer, authorizerKeys, f[:])
+	iam, jwt, claims, lambda, principalID := f[0], f[1], f[2], f[3], f[4]
 	a := &b.actor
 	a.sourceIP = b.first(lookup(rc.http, "sourceIp"), sourceIP)
 	a.userAgent = b.first(lookup(rc.http, "userAgent"), userAgent)
 
 	if isObject(iam) { // HTTP API and function URL IAM authorization
-		userArn, accountID, accessKey, caller, user = nil, nil, nil, nil, nil
-		it = jsonscan.NewObjectIter(iam)
-		for it.Next() {
-			v := it.Value()
-			switch string(it.Key()) {
-			case "userArn":
-				userArn = v
-			case "accountId":
-				accountID = v
-			case "accessKey":
-				accessKey = v
-			case "callerId":
-				caller = v
-			case "userId":
-				user = v
-			}
-		}
+		jsonscan.Pick(iam, iamKeys, f[:])
+		userArn, accountID, accessKey, caller, user = f[0], f[1], f[2], f[3], f[4]
 	}
 	a.userARN = b.str(userArn)
 	a.accessKeyID = b.str(accessKey)
@@ -392,21 +344,8 @@ func (b *builder) apiActor(rc *requestContext) {
 		claims = lookup(jwt, "claims")
 	}
 	if isObject(claims) {
-		var sub, iss, cognitoUsername, username []byte
-		it = jsonscan.NewObjectIter(claims)
-		for it.Next() {
-			v := it.Value()
-			switch string(it.Key()) {
-			case "sub":
-				sub = v
-			case "iss":
-				iss = v
-			case "cognito:username":
-				cognitoUsername = v
-			case "username":
-				username = v
-			}
-		}
+		jsonscan.Pick(claims, claimKeys, f[:])
+		sub, iss, cognitoUsername, username := f[0], f[1], f[2], f[3]
 		a.subject = b.str(sub)
 		a.issuer = b.str(iss)
 		a.username = b.first(cognitoUsername, username)
@@ -419,6 +358,14 @@ func (b *builder) apiActor(rc *requestContext) {
 		b.assurance = AssuranceAuthorizerVerified
 	}
 }
+
+// The members apiActor reads, in the order it unpacks them.
+var (
+	identityKeys   = []string{"userArn", "accountId", "accessKey", "caller", "user", "sourceIp", "userAgent"}
+	authorizerKeys = []string{"iam", "jwt", "claims", "lambda", "principalId"}
+	iamKeys        = []string{"userArn", "accountId", "accessKey", "callerId", "userId"}
+	claimKeys      = []string{"sub", "iss", "cognito:username", "username"}
+)
 
 // alb: an Application Load Balancer request. The caller is known only from
 // the x-amzn-oidc-identity header, which ALB's authentication sets but which

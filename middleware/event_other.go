@@ -51,29 +51,9 @@ func (b *builder) appSync(t *topLevel) {
 	b.op = field
 	b.resource(field)
 
-	var userArn, accountID, sub, issuer, username, claims, resolverContext, sourceIP []byte
-	it := jsonscan.NewObjectIter(t.identity)
-	for it.Next() {
-		v := it.Value()
-		switch string(it.Key()) {
-		case "userArn":
-			userArn = v
-		case "accountId":
-			accountID = v
-		case "sub":
-			sub = v
-		case "issuer":
-			issuer = v
-		case "username":
-			username = v
-		case "claims":
-			claims = v
-		case "resolverContext":
-			resolverContext = v
-		case "sourceIp":
-			sourceIP = v
-		}
-	}
+	var f [8][]byte
+	jsonscan.Pick(t.identity, []string{"userArn", "accountId", "sub", "issuer", "username", "claims", "resolverContext", "sourceIp"}, f[:])
+	userArn, accountID, sub, issuer, username, claims, resolverContext, sourceIP := f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
 	a := &b.actor
 	a.sourceIP = b.str(firstElement(sourceIP))
 	for it := jsonscan.NewObjectIter(lookup(t.request, "headers")); it.Next(); {
@@ -136,19 +116,9 @@ func (b *builder) eventBridge(t *topLevel) {
 	if !ok || !hasPrefix(src, "aws.") {
 		return
 	}
-	var uid, sourceIP, userAgent []byte
-	it := jsonscan.NewObjectIter(t.detail)
-	for it.Next() {
-		v := it.Value()
-		switch string(it.Key()) {
-		case "userIdentity":
-			uid = v
-		case "sourceIPAddress":
-			sourceIP = v
-		case "userAgent":
-			userAgent = v
-		}
-	}
+	var f [3][]byte
+	jsonscan.Pick(t.detail, []string{"userIdentity", "sourceIPAddress", "userAgent"}, f[:])
+	uid, sourceIP, userAgent := f[0], f[1], f[2]
 	if !isObject(uid) {
 		return
 	}
@@ -161,23 +131,9 @@ func (b *builder) eventBridge(t *topLevel) {
 // userIdentity records a CloudTrail-style userIdentity object (arn,
 // accountId, accessKeyId, principalId, userName).
 func (b *builder) userIdentity(uid []byte) {
-	var arn, accountID, accessKeyID, principalID, userName []byte
-	it := jsonscan.NewObjectIter(uid)
-	for it.Next() {
-		v := it.Value()
-		switch string(it.Key()) {
-		case "arn":
-			arn = v
-		case "accountId":
-			accountID = v
-		case "accessKeyId":
-			accessKeyID = v
-		case "principalId":
-			principalID = v
-		case "userName":
-			userName = v
-		}
-	}
+	var f [5][]byte
+	jsonscan.Pick(uid, []string{"arn", "accountId", "accessKeyId", "principalId", "userName"}, f[:])
+	arn, accountID, accessKeyID, principalID, userName := f[0], f[1], f[2], f[3], f[4]
 	a := &b.actor
 	a.userARN = b.str(arn)
 	a.accountID = b.str(accountID)

@@ -375,3 +375,20 @@ func Elements(arr []byte) iter.Seq[[]byte] {
 		}
 	}
 }
+
+// Pick reads, in one pass over the object obj, the members named by keys:
+// vals[i] is the raw value of keys[i] (of its last occurrence), or nil.
+// vals must be at least as long as keys. A value that is not an object
+// yields no members.
+func Pick(obj []byte, keys []string, vals [][]byte) {
+	clear(vals[:len(keys)])
+	for it := NewObjectIter(obj); it.Next(); {
+		k := it.Key()
+		for i, name := range keys {
+			if string(k) == name {
+				vals[i] = it.Value()
+				break
+			}
+		}
+	}
+}

@@ -317,3 +317,16 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	}
 }
+
+func TestPick(t *testing.T) {
+	var v [3][]byte
+	v[2] = []byte("stale")
+	jsonscan.Pick([]byte(`{"a":1,"b":{"x":2},"a":"last","c\u0041":true}`), []string{"a", "b", "cA"}, v[:])
+	if string(v[0]) != `"last"` || string(v[1]) != `{"x":2}` || string(v[2]) != "true" {
+		t.Errorf("got %q %q %q", v[0], v[1], v[2])
+	}
+	jsonscan.Pick([]byte(`[1]`), []string{"a", "b", "cA"}, v[:])
+	if v[0] != nil || v[1] != nil || v[2] != nil {
+		t.Errorf("not an object: got %q, want all nil", v)
+	}
+}
