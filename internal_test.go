@@ -23,3 +23,11 @@ func TestRedactingWriter(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// Outside Wrap, a malformed environment must not turn redaction off.
+func TestFallbackLoggerRedactsUnderABadEnvironment(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_LOG_LEVEL", "LOUD")
+	if c := fallbackConfig(); c.redactor == nil {
+		t.Fatal("the fallback logger has no redactor")
+	}
+}

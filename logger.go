@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/lambda-compliance/compliance/middleware"
+	"github.com/lambda-compliance/compliance/redact"
 	"github.com/lambda-compliance/compliance/redact/zapredact"
 )
 
@@ -27,13 +28,19 @@ func Logger(ctx context.Context) *zap.Logger {
 	return fallbackLogger()
 }
 
-var fallbackLogger = sync.OnceValue(func() *zap.Logger {
+var fallbackLogger = sync.OnceValue(func() *zap.Logger { return zap.New(newCore(fallbackConfig())) })
+
+// fallbackConfig is the configuration of the logger outside Wrap: the
+// environment's, or, where the environment is malformed, the defaults,
+// redaction included.
+func fallbackConfig() *config {
 	c, err := newConfig(nil)
 	if err != nil {
-		c = &config{out: os.Stdout, level: zapcore.InfoLevel}
+		r, _ := redact.New(redact.Config{}) // the zero Config is always valid
+		c = &config{out: os.Stdout, level: zapcore.InfoLevel, redactor: r}
 	}
-	return zap.New(newCore(c))
-})
+	return c
+}
 
 type loggerKey struct{}
 
