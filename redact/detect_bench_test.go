@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -76,27 +78,7 @@ func TestCleanNoAllocs(t *testing.T) {
 // Redactor.Bytes, JSON walk included) and through the value detectors
 // alone, each text taken as free text ("values").
 func BenchmarkCorpus(b *testing.B) {
-	path := os.Getenv("COMPLIANCE_CORPUS")
-	if path == "" {
-		path = filepath.Join("..", "..", "shared", "corpus", "dev.jsonl")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		b.Skip(err)
-	}
-	defer f.Close()
-	var texts [][]byte
-	n := 0
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var rec struct{ Text string }
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			b.Fatal(err)
-		}
-		texts = append(texts, []byte(rec.Text))
-		n += len(rec.Text)
-	}
+	texts, n := corpusTexts(b)
 	b.Run("engine", func(b *testing.B) {
 		r, err := New(Config{})
 		if err != nil {
@@ -125,6 +107,62 @@ func BenchmarkCorpus(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCorpusDetectors runs each detector alone over the corpus texts,
+// the summary of each text computed afresh as the first detector does: it
+// says where the time of "values" goes.
+func BenchmarkCorpusDetectors(b *testing.B) {
+	texts, n := corpusTexts(b)
+	for _, d := range builtinDetectors {
+		name := runtime.FuncForPC(reflect.ValueOf(d.find).Pointer()).Name()
+		b.Run(name[strings.LastIndexByte(name, '.')+1:], func(b *testing.B) {
+			b.SetBytes(int64(n))
+			m := &matchSet{}
+			for b.Loop() {
+				for _, t := range texts {
+					m.ms, m.sumDone = m.ms[:0], false
+					d.find(t, m)
+				}
+			}
+		})
+	}
+	b.Run("summarize", func(b *testing.B) {
+		b.SetBytes(int64(n))
+		for b.Loop() {
+			for _, t := range texts {
+				summarize(t)
+			}
+		}
+	})
+}
+
+// corpusTexts returns the texts of the labelled corpus and their total
+// size, or skips b when the corpus is not there.
+func corpusTexts(b *testing.B) (texts [][]byte, n int) {
+	path := os.Getenv("COMPLIANCE_CORPUS")
+	if path == "" {
+		path = filepath.Join("..", "..", "shared", "corpus", "dev.jsonl")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Skip(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var rec struct{ Text string }
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			b.Fatal(err)
+		}
+		texts = append(texts, []byte(rec.Text))
+		n += len(rec.Text)
+	}
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return texts, n
 }
 
 // detectCase is one text for a detector and what it must find there.

@@ -38,3 +38,38 @@ func TestFindCVVsExpiries(t *testing.T) {
 		{in: "on 09/25/2024", want: nil},
 	})
 }
+
+// TestAppendDigitRuns checks the word-at-a-time runs against a plain loop,
+// over texts that put runs across word boundaries and bytes past 0x7f.
+func TestAppendDigitRuns(t *testing.T) {
+	naive := func(s []byte) (rs []digitRun) {
+		for i := 0; i < len(s); {
+			if class[s[i]]&cDigit == 0 {
+				i++
+				continue
+			}
+			e := digitRunEnd(s, i)
+			rs = append(rs, digitRun{int32(i), int32(e)})
+			i = e
+		}
+		return rs
+	}
+	alphabet := []byte("0123456789a:/ \xb0\xb9\xff")
+	rng := uint64(1)
+	for n := range 2000 {
+		s := make([]byte, n%67)
+		for i := range s {
+			rng = rng*6364136223846793005 + 1442695040888963407
+			s[i] = alphabet[(rng>>33)%uint64(len(alphabet))]
+		}
+		got, want := appendDigitRuns(nil, s), naive(s)
+		if len(got) != len(want) {
+			t.Fatalf("%q: got %v, want %v", s, got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%q: got %v, want %v", s, got, want)
+			}
+		}
+	}
+}

@@ -193,7 +193,7 @@ var amzParams = []string{"signature", "security-token", "credential"}
 func findAmzParams(s []byte, m *matchSet) {
 	for _, p := range [...]string{"X-Amz-", "x-amz-"} {
 		for i := 0; i < len(s); {
-			j := bytes.Index(s[i:], []byte(p))
+			j := indexAnchored(s[i:], p, 2)
 			if j < 0 {
 				break
 			}
@@ -245,13 +245,13 @@ func findVendorTokens(s []byte, m *matchSet) {
 		findUnderscoreTokens(s, m)
 	}
 	if sum.has(fX | fDash) {
-		vendorPrefix(s, m, "xox", 10)
+		vendorPrefix(s, m, "xox", 0, 10)
 	}
 	if sum.has(fA | fZ) {
-		vendorPrefix(s, m, "AIza", 30)
+		vendorPrefix(s, m, "AIza", 2, 30)
 	}
 	if sum.has(fY|fDot) && sum.digits >= 2 {
-		vendorPrefix(s, m, "ya29.", 20)
+		vendorPrefix(s, m, "ya29.", 0, 20)
 	}
 }
 
@@ -291,10 +291,11 @@ func findUnderscoreTokens(s []byte, m *matchSet) {
 }
 
 // vendorPrefix finds tokens that start with prefix p and go on for at
-// least minLen base64url (or dot) characters.
-func vendorPrefix(s []byte, m *matchSet, p string, minLen int) {
+// least minLen base64url (or dot) characters; p[a] is the byte to search
+// for (see indexAnchored).
+func vendorPrefix(s []byte, m *matchSet, p string, a, minLen int) {
 	for i := 0; i < len(s); {
-		j := bytes.Index(s[i:], []byte(p))
+		j := indexAnchored(s[i:], p, a)
 		if j < 0 {
 			return
 		}
@@ -339,7 +340,7 @@ func findPrivateKeys(s []byte, m *matchSet) {
 		return
 	}
 	for i := 0; i < len(s); {
-		j := bytes.Index(s[i:], []byte("BEGIN "))
+		j := indexAnchored(s[i:], "BEGIN ", 2)
 		if j < 0 {
 			return
 		}

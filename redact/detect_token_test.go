@@ -2,6 +2,7 @@ package redact
 
 import (
 	"encoding/base64"
+	"strings"
 	"testing"
 )
 
@@ -59,4 +60,14 @@ func TestFindPrivateKeys(t *testing.T) {
 		{in: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", want: nil},
 		{in: "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----", want: nil},
 	})
+}
+
+func TestIndexAnchored(t *testing.T) {
+	for _, s := range []string{"", "B", "BEGIN", "BEGIN ", "xBEGIN ", "GGGBEGIN BEGIN ", "BEGI BEGIN", "-----BEGIN RSA", "BEGINBEGIN "} {
+		for a := range len("BEGIN ") {
+			if got, want := indexAnchored([]byte(s), "BEGIN ", a), strings.Index(s, "BEGIN "); got != want {
+				t.Errorf("indexAnchored(%q, a=%d) = %d, want %d", s, a, got, want)
+			}
+		}
+	}
 }

@@ -253,11 +253,17 @@ const minRepeat = 6
 // left alone. ms must be resolved; the result needs resolving again.
 func addRepeats(s []byte, ms []match) []match {
 	n := len(ms)
+next:
 	for k := 0; k < n; k++ {
 		mt := ms[k]
 		v := s[mt.start:mt.end]
-		if len(v) < minRepeat {
+		if len(v) < minRepeat || selfEvident[mt.typ] {
 			continue
+		}
+		for _, prev := range ms[:k] {
+			if prev.end-prev.start == len(v) && bytes.Equal(s[prev.start:prev.end], v) {
+				continue next // its repeats are in already
+			}
 		}
 		for i := 0; ; {
 			j := bytes.Index(s[i:], v)
@@ -273,6 +279,17 @@ func addRepeats(s []byte, ms []match) []match {
 		}
 	}
 	return ms
+}
+
+// selfEvident marks the types whose values are recognised by their form
+// alone, wherever they stand: their detectors find every repeat already.
+var selfEvident = [256]bool{
+	TypeEmail:          true,
+	TypeIPAddress:      true,
+	TypeJWT:            true,
+	TypeAWSAccessKeyID: true,
+	TypePrivateKey:     true,
+	TypeVendorToken:    true,
 }
 
 // resolve sorts matches by start and drops those that overlap an earlier
@@ -340,4 +357,22 @@ func appendPartial(dst, v []byte) []byte {
 		dst = append(dst, c)
 	}
 	return dst
+}
+
+// indexAnchored is bytes.Index(s, pat) stepping on pat[a] rather than on the
+// first byte: with a byte that is rare in logs ('G' of "BEGIN", 'z' of
+// "AIza") it skips most of s in IndexByte's fast path.
+func indexAnchored(s []byte, pat string, a int) int {
+	hi := len(s) - len(pat) + a + 1 // pat[a] at or past hi leaves no room
+	for i := a; i < hi; {
+		j := bytes.IndexByte(s[i:hi], pat[a])
+		if j < 0 {
+			return -1
+		}
+		if st := i + j - a; string(s[st:st+len(pat)]) == pat {
+			return st
+		}
+		i += j + 1
+	}
+	return -1
 }
