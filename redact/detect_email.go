@@ -210,26 +210,26 @@ func findEmails(s []byte, m *matchSet) {
 	if !sum.any(fAt | fPercent | fBslash) {
 		return
 	}
-	for i := 0; sum.has(fAt); {
+	for i, lo := 0, 0; sum.has(fAt); {
 		j := bytes.IndexByte(s[i:], '@')
 		if j < 0 {
 			break
 		}
 		at := i + j
-		i = emailAt(s, at, at+1, m)
+		i, lo = emailAt(s, lo, at, at+1, m)
 	}
 	if sum.has(fPercent) {
-		for i := 0; ; {
+		for i, lo := 0, 0; ; {
 			j := bytes.Index(s[i:], []byte("%40"))
 			if j < 0 {
 				break
 			}
 			at := i + j
-			i = emailAt(s, at, at+3, m)
+			i, lo = emailAt(s, lo, at, at+3, m)
 		}
 	}
 	if sum.has(fBslash) && sum.digits >= 4 {
-		for i := 0; ; {
+		for i, lo := 0, 0; ; {
 			j := bytes.Index(s[i:], []byte("u0040"))
 			if j < 0 {
 				break
@@ -242,17 +242,19 @@ func findEmails(s []byte, m *matchSet) {
 			for at > 0 && s[at-1] == '\\' {
 				at--
 			}
-			i = emailAt(s, at, i+j+5, m)
+			i, lo = emailAt(s, lo, at, i+j+5, m)
 		}
 	}
 }
 
 // emailAt checks the address around the separator s[at:dom] and returns
-// where the search goes on.
-func emailAt(s []byte, at, dom int, m *matchSet) int {
+// where the search goes on and where the next local part may start: not
+// before the end of the address just found, so that "a@b.io%@c.io" is two
+// addresses in one pass as it would be once the first is redacted.
+func emailAt(s []byte, lo, at, dom int, m *matchSet) (next, nextLo int) {
 	// local part
 	st := at
-	for st > 0 && class[s[st-1]]&cLocal != 0 {
+	for st > lo && class[s[st-1]]&cLocal != 0 {
 		st--
 	}
 	// drop the letters of an escape just before the address: \n, \u003c, %3C
@@ -276,7 +278,7 @@ func emailAt(s []byte, at, dom int, m *matchSet) int {
 		st++
 	}
 	if st >= at {
-		return dom
+		return dom, lo
 	}
 	// domain
 	e := dom
@@ -294,7 +296,7 @@ func emailAt(s []byte, at, dom int, m *matchSet) int {
 	for {
 		lastDot = bytes.LastIndexByte(s[dom:e], '.')
 		if lastDot < 0 {
-			return dom
+			return dom, lo
 		}
 		lastDot += dom
 		if isTLD(s[lastDot+1 : e]) {
@@ -303,8 +305,8 @@ func emailAt(s []byte, at, dom int, m *matchSet) int {
 		e = lastDot
 	}
 	if lastDot == dom {
-		return dom
+		return dom, lo
 	}
 	m.add(TypeEmail, st, e)
-	return e
+	return e, e
 }

@@ -238,8 +238,60 @@ func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 	}
 	if len(m.ms) > 0 {
 		m.ms = resolve(addRepeats(s, resolve(m.ms)))
+		for range 2 {
+			if !r.lookAgain(s, m) {
+				break
+			}
+		}
 	}
 	return m
+}
+
+// lookAgain runs the detectors over s with every match blanked out, as they
+// would see it once the matches are replaced, and adds what they find there
+// (and its repeats) to m. It reports whether it added anything. A value can
+// hide a neighbour ("+15550100 123-45-6789": one run of digits too long to
+// be a phone until the SSN is gone): without this, redacting twice would
+// redact more than once.
+func (r *Redactor) lookAgain(s []byte, m *matchSet) bool {
+	bp := blankPool.Get().(*[]byte)
+	b := append((*bp)[:0], s...)
+	for _, mt := range m.ms {
+		for i := mt.start; i < mt.end; i++ {
+			b[i] = ' '
+		}
+	}
+	m2 := matchPool.Get().(*matchSet)
+	m2.ms, m2.key, m2.sensitive = m2.ms[:0], m.key, m.sensitive
+	m2.keepPrivateIPs, m2.sumDone = m.keepPrivateIPs, false
+	for _, d := range r.detectors {
+		d.find(b, m2)
+	}
+	if len(m2.ms) > 0 {
+		m2.ms = addRepeats(s, resolve(m2.ms))
+	}
+	n := len(m.ms)
+	for _, mt := range m2.ms {
+		if !overlaps(m.ms[:n], mt) {
+			m.ms = append(m.ms, mt)
+		}
+	}
+	*bp = b
+	blankPool.Put(bp)
+	matchPool.Put(m2)
+	if len(m.ms) == n {
+		return false
+	}
+	m.ms = resolve(m.ms)
+	return true
+}
+
+var blankPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// overlaps reports whether mt overlaps one of the sorted matches ms.
+func overlaps(ms []match, mt match) bool {
+	i, _ := slices.BinarySearchFunc(ms, mt.start, func(a match, start int) int { return a.end - 1 - start })
+	return i < len(ms) && ms[i].start < mt.end
 }
 
 // minRepeat is the shortest found value whose other occurrences in the same
@@ -285,7 +337,6 @@ next:
 // alone, wherever they stand: their detectors find every repeat already.
 var selfEvident = [256]bool{
 	TypeEmail:          true,
-	TypeIPAddress:      true,
 	TypeJWT:            true,
 	TypeAWSAccessKeyID: true,
 	TypePrivateKey:     true,

@@ -95,6 +95,9 @@ func FuzzRedactText(f *testing.F) {
 				t.Fatalf("found %s value %q survives:\n in %q\nout %q", fd.Type, v, in, out)
 			}
 		}
+		if again, _ := r.String(out); again != out {
+			t.Fatalf("redacting twice changes the text:\n  in %q\n out %q\nout2 %q", in, out, again)
+		}
 	})
 }
 

@@ -295,6 +295,9 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 		if ckc == keyNone && kc != keyNone && isWrapperKey(key) {
 			ckc, cctx = kc, ctx
 		}
+		if ckc == keyNone && kc == keySecret {
+			ckc = keySecret // {"password": {"v": ...}}: what a sensitive key holds is
+		}
 		switch ckc {
 		case keyAddress:
 			cctx |= ctxAddress
@@ -550,7 +553,8 @@ func plausible(v []byte, kc keyClass) bool {
 	case keyDOB:
 		return digits > 0
 	case keyName:
-		return letters > 0
+		// DB_PASSWORD, order_total: identifiers, not people
+		return letters > 0 && bytes.IndexByte(v, '_') < 0
 	}
 	return letters > 0
 }
