@@ -65,6 +65,9 @@ const (
 type detector struct {
 	typ  Type
 	find func(s []byte, m *matchSet)
+	// minLen and minDigits: texts shorter, or with fewer digits, hold
+	// nothing for this detector.
+	minLen, minDigits int
 }
 
 // Redactor finds and replaces sensitive values. Build it with [New]; it is
@@ -233,9 +236,7 @@ func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 	m := matchPool.Get().(*matchSet)
 	m.ms, m.key, m.sensitive = m.ms[:0], key, r.sensitiveKeys
 	m.keepPrivateIPs, m.sumDone = r.keepPrivateIPs, false
-	for _, d := range r.detectors {
-		d.find(s, m)
-	}
+	r.detect(s, m)
 	if len(m.ms) > 0 {
 		m.ms = resolve(addRepeats(s, resolve(m.ms)))
 		for range 2 {
@@ -264,9 +265,7 @@ func (r *Redactor) lookAgain(s []byte, m *matchSet) bool {
 	m2 := matchPool.Get().(*matchSet)
 	m2.ms, m2.key, m2.sensitive = m2.ms[:0], m.key, m.sensitive
 	m2.keepPrivateIPs, m2.sumDone = m.keepPrivateIPs, false
-	for _, d := range r.detectors {
-		d.find(b, m2)
-	}
+	r.detect(b, m2)
 	if len(m2.ms) > 0 {
 		m2.ms = addRepeats(s, resolve(m2.ms))
 	}
@@ -292,6 +291,16 @@ var blankPool = sync.Pool{New: func() any { return new([]byte) }}
 func overlaps(ms []match, mt match) bool {
 	i, _ := slices.BinarySearchFunc(ms, mt.start, func(a match, start int) int { return a.end - 1 - start })
 	return i < len(ms) && ms[i].start < mt.end
+}
+
+// detect runs the detectors that can find something in s.
+func (r *Redactor) detect(s []byte, m *matchSet) {
+	digits := m.summary(s).digits
+	for i := range r.detectors {
+		if d := &r.detectors[i]; len(s) >= d.minLen && digits >= d.minDigits {
+			d.find(s, m)
+		}
+	}
 }
 
 // minRepeat is the shortest found value whose other occurrences in the same
