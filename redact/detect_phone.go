@@ -86,7 +86,7 @@ func findPhones(s []byte, m *matchSet) {
 		if j < 0 {
 			break
 		}
-		i = e164At(s, i+j, i+j+1, m)
+		i = e164At(s, i, i+j, i+j+1, m)
 	}
 	if sum.has(fPercent) {
 		for i := 0; i < len(s); {
@@ -94,7 +94,7 @@ func findPhones(s []byte, m *matchSet) {
 			if j < 0 {
 				break
 			}
-			i = e164At(s, i+j, i+j+3, m)
+			i = e164At(s, i, i+j, i+j+3, m)
 		}
 	}
 	if sum.digits >= 9 {
@@ -102,8 +102,12 @@ func findPhones(s []byte, m *matchSet) {
 	}
 }
 
-func e164At(s []byte, st, p int, m *matchSet) int {
-	if p >= len(s) || !isDig(s[p]) || alnumBefore(s, st) {
+// e164At checks for an E.164 number at s[st:], its digits from s[p], and
+// returns where the search goes on. lo is where the search came from: the
+// end of the number found just before, if any, which bounds this one as a
+// separator would ("+15550100+15550101" is two numbers).
+func e164At(s []byte, lo, st, p int, m *matchSet) int {
+	if p >= len(s) || !isDig(s[p]) || st != lo && alnumBefore(s, st) {
 		return p
 	}
 	d, n, end := phoneDigits(s, p)

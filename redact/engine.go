@@ -238,7 +238,7 @@ func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 	m.keepPrivateIPs, m.sumDone = r.keepPrivateIPs, false
 	r.detect(s, m)
 	if len(m.ms) > 0 {
-		m.ms = resolve(addRepeats(s, resolve(m.ms)))
+		m.ms = resolve(addRepeats(s, resolve(dropMarkers(s, m.ms))))
 		for range 2 {
 			if !r.lookAgain(s, m) {
 				break
@@ -246,6 +246,20 @@ func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 		}
 	}
 	return m
+}
+
+// dropMarkers drops the matches that are a marker of an earlier redaction,
+// give or take the punctuation around it: "password :[REDACTED:secret]" is
+// redacted already.
+func dropMarkers(s []byte, ms []match) []match {
+	out := ms[:0]
+	for _, mt := range ms {
+		v := bytes.Trim(s[mt.start:mt.end], ` :=,;'"`)
+		if !(bytes.HasPrefix(v, []byte("[REDACTED:")) && bytes.IndexByte(v, ']') == len(v)-1) {
+			out = append(out, mt)
+		}
+	}
+	return out
 }
 
 // lookAgain runs the detectors over s with every match blanked out, as they
@@ -318,7 +332,7 @@ next:
 	for k := 0; k < n; k++ {
 		mt := ms[k]
 		v := s[mt.start:mt.end]
-		if len(v) < minRepeat || selfEvident[mt.typ] {
+		if len(v) < minRepeat {
 			continue
 		}
 		for _, prev := range ms[:k] {
@@ -326,8 +340,9 @@ next:
 				continue next // its repeats are in already
 			}
 		}
+		a := rareByte(v)
 		for i := 0; ; {
-			j := bytes.Index(s[i:], v)
+			j := indexAnchored(s[i:], v, a)
 			if j < 0 {
 				break
 			}
@@ -342,14 +357,28 @@ next:
 	return ms
 }
 
-// selfEvident marks the types whose values are recognised by their form
-// alone, wherever they stand: their detectors find every repeat already.
-var selfEvident = [256]bool{
-	TypeEmail:          true,
-	TypeJWT:            true,
-	TypeAWSAccessKeyID: true,
-	TypePrivateKey:     true,
-	TypeVendorToken:    true,
+// rareByte returns the index in v of a byte that is rare in logs, to search
+// for v with indexAnchored: the '@' of an address, else punctuation, else an
+// upper-case letter or a digit, else the first byte.
+func rareByte(v []byte) int {
+	best, rank := 0, 0
+	for i, c := range v {
+		r := 0
+		switch {
+		case c == '@':
+			return i
+		case c == '+' || c == '/' || c == '=' || c == '_' || c == '%' || c == '~' || c == '!' || c == '$' || c == '*':
+			r = 3
+		case isUpperByte(c):
+			r = 2
+		case isDigitByte(c):
+			r = 1
+		}
+		if r > rank {
+			best, rank = i, r
+		}
+	}
+	return best
 }
 
 // resolve sorts matches by start and drops those that overlap an earlier
@@ -422,14 +451,14 @@ func appendPartial(dst, v []byte) []byte {
 // indexAnchored is bytes.Index(s, pat) stepping on pat[a] rather than on the
 // first byte: with a byte that is rare in logs ('G' of "BEGIN", 'z' of
 // "AIza") it skips most of s in IndexByte's fast path.
-func indexAnchored(s []byte, pat string, a int) int {
+func indexAnchored[P string | []byte](s []byte, pat P, a int) int {
 	hi := len(s) - len(pat) + a + 1 // pat[a] at or past hi leaves no room
 	for i := a; i < hi; {
 		j := bytes.IndexByte(s[i:hi], pat[a])
 		if j < 0 {
 			return -1
 		}
-		if st := i + j - a; string(s[st:st+len(pat)]) == pat {
+		if st := i + j - a; string(s[st:st+len(pat)]) == string(pat) {
 			return st
 		}
 		i += j + 1

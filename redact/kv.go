@@ -292,7 +292,7 @@ func findPhrases(s []byte, m *matchSet) {
 			for ve > vs && (s[ve-1] == '.' || s[ve-1] == ',') && ve-vs > 1 && !hasDigitOrSymbol(s[vs:ve-1]) {
 				ve--
 			}
-			if v := s[vs:ve]; len(v) >= 4 && hasDigitOrSymbol(v) && !bytes.HasPrefix(v, []byte("[REDACTED")) {
+			if v := s[vs:ve]; len(v) >= 4 && hasDigitOrSymbol(v) && !bytes.Contains(v, []byte("[REDACTED:")) {
 				m.add(TypeSecret, vs, ve)
 			}
 		}
