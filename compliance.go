@@ -79,6 +79,7 @@ func wrap(handler any, opts []Option) *Handler {
 		middleware.Metadata(c.env),
 		middleware.DeadlineGuard(c.margin),
 		logging(logger),
+		encryption(newEncryptorSource(c)),
 		middleware.Chain(c.middlewares...),
 		middleware.Recover(), // a panic in the handler, seen by every control as an error
 	)(inner)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/lambda-compliance/compliance/encrypt"
 	"github.com/lambda-compliance/compliance/middleware"
 	"github.com/lambda-compliance/compliance/redact"
 )
@@ -31,17 +32,21 @@ func (f optionFunc) apply(c *config) { f(c) }
 const DefaultDeadlineMargin = 500 * time.Millisecond
 
 type config struct {
-	out         io.Writer
-	level       zapcore.Level
-	levelSet    bool
-	margin      time.Duration
-	wrapCore    []func(zapcore.Core) zapcore.Core
-	middlewares []middleware.Middleware
-	lambdaOpts  []lambda.Option
-	env         middleware.Environment
-	redaction   redact.Config
-	noRedaction bool
-	redactor    *redact.Redactor // built from redaction by newConfig
+	out          io.Writer
+	level        zapcore.Level
+	levelSet     bool
+	margin       time.Duration
+	wrapCore     []func(zapcore.Core) zapcore.Core
+	middlewares  []middleware.Middleware
+	lambdaOpts   []lambda.Option
+	env          middleware.Environment
+	redaction    redact.Config
+	noRedaction  bool
+	redactor     *redact.Redactor   // built from redaction by newConfig
+	kmsKeyIDs    []string           // WithKMSKey or COMPLIANCE_KMS_KEY_ID
+	redactKeyKMS []byte             // WithRedactionKeyFromKMS: the encrypted hmac key
+	kmsFromEnv   bool               // kmsKeyIDs came from COMPLIANCE_KMS_KEY_ID
+	encryptor    *encrypt.Encryptor // WithEncryptor
 }
 
 // WithOutput sets where log lines and audit records go (default os.Stdout).
@@ -140,6 +145,9 @@ func newConfig(opts []Option) (*config, error) {
 			}
 		}
 	}
+	if err := redactionKeyConfig(c); err != nil {
+		return nil, err
+	}
 	if !c.noRedaction {
 		r, err := redact.New(c.redaction)
 		if err != nil {
@@ -153,6 +161,9 @@ func newConfig(opts []Option) (*config, error) {
 			return nil, &ConfigError{Var: "COMPLIANCE_DEADLINE_MARGIN", Err: fmt.Errorf("want a non-negative duration such as 500ms, got %q", v)}
 		}
 		c.margin = d
+	}
+	if err := encryptionConfig(c); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -179,7 +190,7 @@ func parseLevel(s string) (zapcore.Level, error) {
 // [Wrap] returns a handler that fails every invocation with it, so that a
 // misconfigured function fails loudly instead of running with weaker controls.
 type ConfigError struct {
-	Var string // the environment variable
+	Var string // the environment variable (or the option) at fault
 	Err error  // what is wrong with it
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/lambda-compliance/compliance/internal/kmsclient"
 	"github.com/lambda-compliance/compliance/redact"
 )
 
@@ -23,6 +28,7 @@ type redactorFlags struct {
 	keepPrivateIPs bool
 	operators      operatorFlag
 	hmacKeyFile    string
+	hmacKMSFile    string
 }
 
 // register adds the flags to fs; withOperators adds those that only matter
@@ -35,6 +41,7 @@ func (f *redactorFlags) register(fs *flag.FlagSet, withOperators bool) {
 	if withOperators {
 		fs.Var(&f.operators, "operator", "set the operator of a type: `type=op` with op mask (the default), partial, hmac or remove; type * for all (repeatable)")
 		fs.StringVar(&f.hmacKeyFile, "hmac-key-file", "", "key for the hmac operator: `FILE` holds the base64 of at least 32 random bytes")
+		fs.StringVar(&f.hmacKMSFile, "hmac-kms-key-file", "", "key for the hmac operator, kept encrypted by KMS: `FILE` holds the base64 of a data key's CiphertextBlob (aws kms generate-data-key-without-plaintext --key-spec AES_256), decrypted through the AWS SDK's standard configuration")
 	}
 }
 
@@ -56,13 +63,22 @@ func (f *redactorFlags) redactor() (*redact.Redactor, error) {
 	for _, o := range f.operators {
 		c.Operators[o.typ] = o.op
 	}
-	if f.hmacKeyFile != "" {
+	switch {
+	case f.hmacKeyFile != "" && f.hmacKMSFile != "":
+		return nil, errors.New("give --hmac-key-file or --hmac-kms-key-file, not both")
+	case f.hmacKeyFile != "":
 		key, err := readKeyFile(f.hmacKeyFile)
 		if err != nil {
 			return nil, err
 		}
 		c.HMACKey = key
-	} else {
+	case f.hmacKMSFile != "":
+		key, err := readKMSKeyFile(f.hmacKMSFile)
+		if err != nil {
+			return nil, err
+		}
+		c.HMACKey = key
+	default:
 		for t, op := range c.Operators {
 			if op == redact.HMAC {
 				return nil, fmt.Errorf("the hmac operator (for %q) needs a key: give one with --hmac-key-file", t)
@@ -171,6 +187,30 @@ func readKeyFile(file string) ([]byte, error) {
 	}
 	if len(key) < 32 {
 		return nil, fmt.Errorf("--hmac-key-file %s: the key is %d bytes, want at least 32", file, len(key))
+	}
+	return key, nil
+}
+
+// readKMSKeyFile reads the base64 of a KMS CiphertextBlob from file and has
+// KMS decrypt it.
+func readKMSKeyFile(file string) ([]byte, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--hmac-kms-key-file: %w", err)
+	}
+	blob, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil || len(blob) == 0 {
+		return nil, fmt.Errorf("--hmac-kms-key-file %s: want the standard base64 of a KMS CiphertextBlob", file)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("--hmac-kms-key-file: loading the AWS configuration: %w", err)
+	}
+	key, err := kmsclient.DecryptDataKey(ctx, cfg, blob)
+	if err != nil {
+		return nil, fmt.Errorf("--hmac-kms-key-file %s: %w", file, err)
 	}
 	return key, nil
 }

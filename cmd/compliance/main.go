@@ -1,14 +1,18 @@
 // Command compliance is the command-line side of the compliance library:
-// it redacts PII and secrets from log lines and events, and reports where
-// they are.
+// it redacts PII and secrets from log lines and events, reports where they
+// are, and encrypts and decrypts in the AWS Encryption SDK message format.
 //
 //	compliance redact [flags] < in > out
 //	compliance scan [flags] [FILE...]
+//	compliance encrypt (--kms-key-id ARN | --raw-aes-key-file FILE --key-namespace NS --key-name NAME) [flags] < in > out
+//	compliance decrypt (--kms-key-id ARN | --raw-aes-key-file FILE --key-namespace NS --key-name NAME) [flags] < in > out
 //	compliance help [command]
 //
-// Every command reads and writes lines: one output line per input line for
+// redact and scan read and write lines: one output line per input line for
 // redact, payload-free findings (type and byte offsets, never the value)
-// for scan. Errors go to stderr, prefixed "compliance: ".
+// for scan. encrypt writes one base64 line per input (or per JSON line with
+// --fields), decrypt the plaintext, and both write nothing on failure. Errors
+// go to stderr, prefixed "compliance: ".
 package main
 
 import (
@@ -23,7 +27,7 @@ import (
 // Exit statuses.
 const (
 	exitOK    = 0
-	exitFail  = 1 // redact: the stream failed midway; scan: something was found
+	exitFail  = 1 // redact: the stream failed midway; scan: something was found; encrypt, decrypt: the keys, KMS or the message failed
 	exitUsage = 2 // bad flags, bad configuration, unreadable input
 )
 
@@ -39,12 +43,12 @@ type command struct {
 	setup func(fs *flag.FlagSet) func(e *env, args []string) int
 }
 
-// commands lists the subcommands in the order help shows them. encrypt,
-// decrypt and audit verify join this table as their packages land.
+// commands lists the subcommands in the order help shows them. audit verify
+// joins this table as its package lands.
 var commands []*command
 
 func init() {
-	commands = []*command{redactCmd, scanCmd, helpCmd}
+	commands = []*command{redactCmd, scanCmd, encryptCmd, decryptCmd, helpCmd}
 }
 
 var helpCmd = &command{
@@ -156,7 +160,7 @@ func lookup(name string) *command {
 
 func printUsage(w io.Writer) {
 	var b strings.Builder
-	b.WriteString("compliance finds and redacts PII and secrets in log lines and Lambda events.\n\n")
+	b.WriteString("compliance finds and redacts PII and secrets in log lines and Lambda events, and encrypts\nand decrypts data in the AWS Encryption SDK format.\n\n")
 	b.WriteString("Usage:\n  compliance <command> [flags] [arguments]\n\nCommands:\n")
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
