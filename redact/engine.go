@@ -236,6 +236,9 @@ func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 	m := matchPool.Get().(*matchSet)
 	m.ms, m.key, m.sensitive = m.ms[:0], key, r.sensitiveKeys
 	m.keepPrivateIPs, m.sumDone = r.keepPrivateIPs, false
+	if plainValue(s) {
+		return m
+	}
 	r.detect(s, m)
 	if len(m.ms) > 0 {
 		m.ms = resolve(addRepeats(s, resolve(dropMarkers(s, m.ms))))
@@ -305,6 +308,63 @@ var blankPool = sync.Pool{New: func() any { return new([]byte) }}
 func overlaps(ms []match, mt match) bool {
 	i, _ := slices.BinarySearchFunc(ms, mt.start, func(a match, start int) int { return a.end - 1 - start })
 	return i < len(ms) && ms[i].start < mt.end
+}
+
+// plainValue reports whether s is a whole value of a shape that holds
+// nothing to find: a UUID, or an ISO 8601 date or timestamp. A tenth of the
+// strings of Lambda events are one of these.
+func plainValue(s []byte) bool {
+	switch {
+	case len(s) == 36:
+		return isUUID(s)
+	case len(s) < 10 || len(s) > 35:
+		return false
+	}
+	return isTimestamp(s)
+}
+
+// isTimestamp reports whether s is 2006-01-02, optionally followed by
+// T15:04 (or a space), seconds, a fraction and a zone (Z, +07:00, +0700).
+func isTimestamp(s []byte) bool {
+	digits := func(i, n int) bool {
+		if i+n > len(s) {
+			return false
+		}
+		for _, c := range s[i : i+n] {
+			if !isDigitByte(c) {
+				return false
+			}
+		}
+		return true
+	}
+	if !digits(0, 4) || s[4] != '-' || !digits(5, 2) || s[7] != '-' || !digits(8, 2) {
+		return false
+	}
+	i := 10
+	if i == len(s) {
+		return true
+	}
+	if (s[i] != 'T' && s[i] != ' ') || !digits(i+1, 2) || i+3 >= len(s) || s[i+3] != ':' || !digits(i+4, 2) {
+		return false
+	}
+	i += 6
+	if i+2 < len(s) && s[i] == ':' && digits(i+1, 2) {
+		i += 3
+		if i+1 < len(s) && (s[i] == '.' || s[i] == ',') && isDigitByte(s[i+1]) {
+			i++
+			for i < len(s) && isDigitByte(s[i]) {
+				i++
+			}
+		}
+	}
+	switch rest := s[i:]; {
+	case len(rest) == 0 || string(rest) == "Z":
+		return true
+	case rest[0] == '+' || rest[0] == '-':
+		rest = rest[1:]
+		return len(rest) == 4 && digits(len(s)-4, 4) || len(rest) == 5 && rest[2] == ':' && digits(len(s)-5, 2) && digits(len(s)-2, 2)
+	}
+	return false
 }
 
 // detect runs the detectors that can find something in s.
