@@ -7,7 +7,7 @@ GO        ?= go
 FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 COUNT     ?= 10
-SIDE_MODULES := bench
+SIDE_MODULES := bench interop integration
 
 export CGO_ENABLED ?= 1
 
@@ -37,8 +37,13 @@ staticcheck: $(BIN)/staticcheck
 unit:
 	$(GO) test -race -count=1 ./...
 
+# A side module with a package-lock.json (interop: the ESDK for JavaScript
+# oracle) gets its npm packages first, exactly as locked.
 side:
-	@for m in $(SIDE_MODULES); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+	@for m in $(SIDE_MODULES); do \
+	  if [ -f $$m/package-lock.json ]; then (cd $$m && npm ci --ignore-scripts --no-audit --no-fund) || exit 1; fi; \
+	  (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; \
+	done
 
 # Every Fuzz target of the library, each for FUZZTIME.
 fuzz:
