@@ -88,7 +88,7 @@ func (s sealer) keyringCalls() int64 {
 func sealers(tb testing.TB) []sealer {
 	tb.Helper()
 	ctx := context.Background()
-	ours := func(name string, opts ...encrypt.Option) sealer {
+	ours := func(name string, reuse bool, opts ...encrypt.Option) sealer {
 		raw, err := encrypt.RawAESKeyring(rawKeyNamespace, rawKeyName, rawKey[:])
 		if err != nil {
 			tb.Fatal(err)
@@ -99,9 +99,17 @@ func sealers(tb testing.TB) []sealer {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		var buf []byte
 		return sealer{
-			name:    name,
-			encrypt: func(pt []byte) ([]byte, error) { return e.Encrypt(ctx, pt, benchContext) },
+			name: name,
+			encrypt: func(pt []byte) ([]byte, error) {
+				if reuse { // AppendEncrypt into the buffer of the op before
+					var err error
+					buf, err = e.AppendEncrypt(ctx, buf[:0], pt, benchContext)
+					return buf, err
+				}
+				return e.Encrypt(ctx, pt, benchContext)
+			},
 			decrypt: func(msg []byte) ([]byte, error) {
 				pt, _, err := e.Decrypt(ctx, msg, nil)
 				return pt, err
@@ -110,10 +118,12 @@ func sealers(tb testing.TB) []sealer {
 		}
 	}
 	return []sealer{
-		ours("ours-cached", encrypt.WithCache(encrypt.CacheConfig{})),
-		ours("ours"),
+		ours("ours-cached", false, encrypt.WithCache(encrypt.CacheConfig{})),
+		ours("ours-cached-reuse", true, encrypt.WithCache(encrypt.CacheConfig{})),
+		ours("ours", false),
 		esdkGo(tb),
-		aesGCM(tb),
+		aesGCM(tb, false),
+		aesGCM(tb, true),
 	}
 }
 
@@ -164,7 +174,11 @@ func esdkGo(tb testing.TB) sealer {
 // aesGCM is the ceiling: one AES-256-GCM seal of the whole plaintext under a
 // key set up once, with a counter nonce; no key derivation, framing or
 // header. Its "message" is nonce | ciphertext | tag.
-func aesGCM(tb testing.TB) sealer {
+//
+// With reuse, each op seals into the buffer of the op before, as
+// ours-cached-reuse does with AppendEncrypt: the ceiling without the
+// allocation of the output.
+func aesGCM(tb testing.TB, reuse bool) sealer {
 	tb.Helper()
 	blk, err := aes.NewCipher(rawKey[:])
 	if err != nil {
@@ -175,10 +189,23 @@ func aesGCM(tb testing.TB) sealer {
 		tb.Fatal(err)
 	}
 	var counter uint64
+	var buf []byte
+	name := "aes-gcm"
+	if reuse {
+		name = "aes-gcm-reuse"
+	}
 	return sealer{
-		name: "aes-gcm",
+		name: name,
 		encrypt: func(pt []byte) ([]byte, error) {
-			out := make([]byte, 12, 12+len(pt)+16)
+			var out []byte
+			if reuse {
+				if cap(buf) < 12+len(pt)+16 {
+					buf = make([]byte, 12, 12+len(pt)+16)
+				}
+				out = buf[:12]
+			} else {
+				out = make([]byte, 12, 12+len(pt)+16)
+			}
 			counter++
 			binary.BigEndian.PutUint64(out[4:], counter)
 			return g.Seal(out, out[:12], pt, nil), nil
@@ -269,6 +296,7 @@ func TestEncryptorsAgree(t *testing.T) {
 		for _, pair := range [][2]string{
 			{"ours", "ours"}, {"ours-cached", "ours-cached"}, {"esdk-go", "esdk-go"}, {"aes-gcm", "aes-gcm"},
 			{"ours", "esdk-go"}, {"ours-cached", "esdk-go"}, {"esdk-go", "ours"}, {"esdk-go", "ours-cached"},
+			{"ours-cached-reuse", "esdk-go"}, {"aes-gcm-reuse", "aes-gcm"},
 		} {
 			got, err := byName[pair[1]].decrypt(msgs[pair[0]])
 			if err != nil || !bytes.Equal(got, pt) {
