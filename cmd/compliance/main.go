@@ -6,13 +6,16 @@
 //	compliance scan [flags] [FILE...]
 //	compliance encrypt (--kms-key-id ARN | --raw-aes-key-file FILE --key-namespace NS --key-name NAME) [flags] < in > out
 //	compliance decrypt (--kms-key-id ARN | --raw-aes-key-file FILE --key-namespace NS --key-name NAME) [flags] < in > out
+//	compliance audit verify [--kms] [--public-key-pem [ARN=]FILE]... [--hmac-key-file FILE] [--json] [--report-ids FILE] [FILE...]
 //	compliance help [command]
 //
 // redact and scan read and write lines: one output line per input line for
 // redact, payload-free findings (type and byte offsets, never the value)
 // for scan. encrypt writes one base64 line per input (or per JSON line with
-// --fields), decrypt the plaintext, and both write nothing on failure. Errors
-// go to stderr, prefixed "compliance: ".
+// --fields), decrypt the plaintext, and both write nothing on failure. audit
+// verify checks the signed hash chains of audit records in log lines and
+// prints a status per chain (chain ids, sequence and line numbers, never a
+// record's content). Errors go to stderr, prefixed "compliance: ".
 package main
 
 import (
@@ -43,12 +46,11 @@ type command struct {
 	setup func(fs *flag.FlagSet) func(e *env, args []string) int
 }
 
-// commands lists the subcommands in the order help shows them. audit verify
-// joins this table as its package lands.
+// commands lists the subcommands in the order help shows them.
 var commands []*command
 
 func init() {
-	commands = []*command{redactCmd, scanCmd, encryptCmd, decryptCmd, helpCmd}
+	commands = []*command{redactCmd, scanCmd, encryptCmd, decryptCmd, auditCmd, helpCmd}
 }
 
 var helpCmd = &command{
