@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"strings"
 )
 
 // compressPublicKey returns the base64 of the compressed point of pub, the
@@ -24,6 +25,9 @@ func compressPublicKey(pub *ecdsa.PublicKey) (string, error) {
 
 // parsePublicKey reverses compressPublicKey on curve.
 func parsePublicKey(curve elliptic.Curve, s string) (*ecdsa.PublicKey, error) {
+	if strings.ContainsAny(s, "\r\n") { // the decoder skips them: one key, many spellings
+		return nil, errors.New("encrypt: invalid public key")
+	}
 	c, err := base64.StdEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return nil, err
