@@ -32,6 +32,8 @@ func TestRedactJSON(t *testing.T) {
 		{"secret json in string", `{"secret_string":"{\"username\":\"app\",\"password\":\"p4ss\"}"}`,
 			`{"secret_string":"{\"username\":\"[REDACTED:secret]\",\"password\":\"[REDACTED:secret]\"}"}`},
 		{"name of a setting", `{"name":"DB_PASSWORD","value":"hunter22"}`, `{"name":"DB_PASSWORD","value":"[REDACTED:secret]"}`},
+		{"names of things", `{"metadata":{"product":{"name":"Lambda Compliance"}},"writer":{"name":"Audit Writer"},"user":{"name":"Jane Doe"}}`,
+			`{"metadata":{"product":{"name":"Lambda Compliance"}},"writer":{"name":"Audit Writer"},"user":{"name":"[REDACTED:person_name]"}}`},
 		{"metadata keys kept", `{"SecretId":"prod/db","token_type":"Bearer","nextToken":"abc123","ClientRequestToken":"4c3c0a2e-cd31-4234-8fa8-3af4e0270934"}`,
 			`{"SecretId":"prod/db","token_type":"Bearer","nextToken":"abc123","ClientRequestToken":"4c3c0a2e-cd31-4234-8fa8-3af4e0270934"}`},
 		{"names", `{"firstName":"Jürgen","name":"Jane Doe","userName":"4c3c0a2e-cd31-4234-8fa8-3af4e0270934"}`,

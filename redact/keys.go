@@ -372,7 +372,8 @@ func nonPersonContainer(key []byte) bool {
 		"dimensions", "resources", "metrics", "layers", "parameters", "fields", "action", "actions", "stage",
 		"stages", "service", "cluster", "repository", "bot", "pipeline", "job", "tasks", "containers",
 		"container", "s3", "alarm", "trigger", "interpretations", "recentintentsummaryview", "proposedintent",
-		"alternativeintents", "dialogaction", "sessionstate", "deadletterqueue":
+		"alternativeintents", "dialogaction", "sessionstate", "deadletterqueue", "product", "vendor", "feature",
+		"application", "app", "device", "host", "resource", "extension", "category", "class", "schema", "profile", "writer":
 		return true
 	}
 	return false
