@@ -11,8 +11,10 @@
 // Every invocation is described ([middleware.Invocation]: request id, event
 // source, resources, caller and how sure we are of it), handed a JSON logger
 // ([Logger]), protected against panics that would end the process and every
-// other invocation in it, and kept inside its deadline with time left for the
-// controls to finish.
+// other invocation in it, kept inside its deadline with time left for the
+// controls to finish, and audited: each invocation leaves one OCSF audit
+// record in a signed hash chain, written before its response is returned
+// (see [WithAuditSigningKey], [AuditError] and package audit).
 //
 // The payload is never decoded and re-encoded on its way to the handler: the
 // handler receives the bytes Lambda sent, with the precision of every number
@@ -22,6 +24,7 @@ package compliance
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log"
 	"reflect"
@@ -30,9 +33,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/lambda-compliance/compliance/middleware"
 	"github.com/lambda-compliance/compliance/redact"
+	"github.com/lambda-compliance/compliance/redact/zapredact"
 )
 
 // Handler is what [Wrap] returns: a lambda.Handler that runs the controls
@@ -41,6 +46,7 @@ type Handler struct {
 	chain    middleware.Handler
 	logger   *zap.Logger
 	redactor *redact.Redactor // nil without redaction
+	auditor  *auditor         // nil without audit
 
 	closeOnce sync.Once
 	closeErr  error
@@ -72,13 +78,23 @@ func wrap(handler any, opts []Option) *Handler {
 	if !ok {
 		inner = newFuncHandler(handler, c.lambdaOpts)
 	}
-	logger := zap.New(newCore(c)).With(zap.String("functionName", c.env.FunctionName))
+	// One lock for everything written to the output: log lines and audit
+	// records never interleave.
+	c.sink = &lockedSink{ws: zapcore.AddSync(c.out)}
+	innerCore := newInnerCore(c)
+	core := innerCore
+	if c.redactor != nil {
+		core = zapredact.NewCore(innerCore, c.redactor)
+	}
+	logger := zap.New(core).With(zap.String("functionName", c.env.FunctionName))
+	aud := newAuditor(c, c.sink, logger)
 	chain := middleware.Chain(
 		middleware.Recover(), // a panic in the controls themselves
 		redactPanics(c.redactor),
 		middleware.Metadata(c.env),
+		auditing(aud), // outside the guard: its record is written within the margin
 		middleware.DeadlineGuard(c.margin),
-		logging(logger),
+		logging(&logBase{l: logger, inner: innerCore, r: c.redactor, name: c.env.FunctionName}),
 		encryption(newEncryptorSource(c)),
 		middleware.Chain(c.middlewares...),
 		middleware.Recover(), // a panic in the handler, seen by every control as an error
@@ -86,7 +102,13 @@ func wrap(handler any, opts []Option) *Handler {
 	if c.redactor == nil {
 		logger.Warn("redaction is off: log lines are written as the handler wrote them")
 	}
-	return &Handler{chain: chain, logger: logger, redactor: c.redactor}
+	switch {
+	case aud == nil:
+		logger.Warn("audit is off: invocations leave no audit record")
+	case c.auditKeyID == "" && len(c.auditHMACKMS) == 0:
+		logger.Warn("the audit chain is uncertified (self-signed): set WithAuditSigningKey or COMPLIANCE_AUDIT_KMS_KEY_ID to certify it with KMS")
+	}
+	return &Handler{chain: chain, logger: logger, redactor: c.redactor, auditor: aud}
 }
 
 // Invoke runs one invocation through the controls and the wrapped handler.
@@ -96,17 +118,18 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return h.chain.Invoke(ctx, payload)
 }
 
-// Close flushes what the controls buffer. [Start] calls it on SIGTERM; where
-// you run the handler another way, call it yourself
-// (compliance.Wrap(h).(*compliance.Handler).Close(ctx)). Close is
-// idempotent; ctx bounds how long it may take.
+// Close writes the audit chain's close record and flushes what the controls
+// buffer. [Start] calls it on SIGTERM; where you run the handler another
+// way, call it yourself (compliance.Wrap(h).(*compliance.Handler).Close(ctx)).
+// After Close, an invocation's audit record can no longer be written. Close
+// is idempotent; ctx bounds how long it may take.
 func (h *Handler) Close(ctx context.Context) error {
 	h.closeOnce.Do(func() {
 		done := make(chan error, 1)
-		go func() { done <- h.logger.Sync() }()
+		go func() { done <- errors.Join(h.auditor.close(ctx), ignoreSyncErr(h.logger.Sync())) }()
 		select {
 		case err := <-done:
-			h.closeErr = ignoreSyncErr(err)
+			h.closeErr = err
 		case <-ctx.Done():
 			h.closeErr = ctx.Err()
 		}
@@ -210,4 +233,23 @@ func (rw *redactingWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// lockedSink serialises writes to the output, and stays usable when a
+// write panics (zapcore.Lock does not unlock then).
+type lockedSink struct {
+	mu sync.Mutex
+	ws zapcore.WriteSyncer
+}
+
+func (s *lockedSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ws.Write(p)
+}
+
+func (s *lockedSink) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ws.Sync()
 }

@@ -41,8 +41,38 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// lines decodes every write as exactly one JSON object ending in a newline.
+// lines decodes every write as exactly one JSON object ending in a newline,
+// and returns the log lines: not the audit records (see records), nor the
+// WARN line that says, at every cold start of these tests, that the audit
+// chain is uncertified.
 func (b *syncBuffer) lines(t *testing.T) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, m := range b.all(t) {
+		_, isRecord := m["class_uid"]
+		msg, _ := m["message"].(string)
+		if isRecord || m["level"] == "WARN" && strings.HasPrefix(msg, "the audit chain is uncertified") {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// records returns the audit records among the lines.
+func (b *syncBuffer) records(t *testing.T) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, m := range b.all(t) {
+		if _, ok := m["class_uid"]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// all decodes every write as exactly one JSON object ending in a newline.
+func (b *syncBuffer) all(t *testing.T) []map[string]any {
 	t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -42,7 +42,7 @@ func ExampleWrap_panic() {
 	fmt.Println(errors.As(err, &pe), pe.Message)
 
 	// The process goes on serving other invocations.
-	_, err = compliance.Wrap(func() {}).Invoke(context.Background(), []byte(`{}`))
+	_, err = compliance.Wrap(func() {}, compliance.WithOutput(io.Discard)).Invoke(context.Background(), []byte(`{}`))
 	fmt.Println(err)
 	// Output:
 	// true runtime error: index out of range [3] with length 0

@@ -48,14 +48,29 @@ type loggerKey struct{}
 // handler that never logs pays nothing for it.
 type invocationLogger struct {
 	once sync.Once
-	base *zap.Logger
+	base *logBase
 	inv  *middleware.Invocation
+	fc   *findingsCounter // the invocation's redaction findings, for its audit record; may be nil
 	l    *zap.Logger
+}
+
+// logBase is what the loggers of a Wrap are made from.
+type logBase struct {
+	l     *zap.Logger      // the Wrap's logger, functionName included
+	inner zapcore.Core     // the core below redaction
+	r     *redact.Redactor // nil without redaction
+	name  string           // functionName
 }
 
 func (il *invocationLogger) get() *zap.Logger {
 	il.once.Do(func() {
-		il.l = il.base.With(invocationFields(il.inv)...)
+		if il.fc != nil && il.base.r != nil {
+			// A redacting core of its own, to count what it finds.
+			core := zapredact.NewCore(il.base.inner, il.base.r, zapredact.WithFindings(il.fc.add))
+			il.l = zap.New(core).With(append([]zap.Field{zap.String("functionName", il.base.name)}, invocationFields(il.inv)...)...)
+			return
+		}
+		il.l = il.base.l.With(invocationFields(il.inv)...)
 	})
 	return il.l
 }
@@ -75,6 +90,17 @@ func invocationFields(inv *middleware.Invocation) []zap.Field {
 // field names of Lambda's JSON log format, one Write per line, serialised by
 // a lock shared with everything else written to the output.
 func newCore(c *config) zapcore.Core {
+	core := newInnerCore(c)
+	if c.redactor != nil {
+		// Outermost, so that every sink a WithLogCore adds gets redacted lines.
+		core = zapredact.NewCore(core, c.redactor)
+	}
+	return core
+}
+
+// newInnerCore returns the core below redaction: JSON encoding to the
+// output, wrapped by the cores of WithLogCore.
+func newInnerCore(c *config) zapcore.Core {
 	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{
 		TimeKey:        "timestamp",
 		LevelKey:       "level",
@@ -87,24 +113,25 @@ func newCore(c *config) zapcore.Core {
 		EncodeTime:     zapcore.TimeEncoder(utcRFC3339Milli),
 		EncodeDuration: zapcore.StringDurationEncoder,
 	})
-	var core zapcore.Core = zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(c.out)), c.level)
+	sink := c.sink
+	if sink == nil {
+		sink = zapcore.Lock(zapcore.AddSync(c.out))
+	}
+	var core zapcore.Core = zapcore.NewCore(enc, sink, c.level)
 	for _, wrap := range c.wrapCore {
 		core = wrap(core)
-	}
-	if c.redactor != nil {
-		// Outermost, so that every sink a WithLogCore adds gets redacted lines.
-		core = zapredact.NewCore(core, c.redactor)
 	}
 	return core
 }
 
 // logging is the middleware that hands the handler its logger and logs how
 // an invocation failed.
-func logging(base *zap.Logger) middleware.Middleware {
+func logging(base *logBase) middleware.Middleware {
 	return func(next middleware.Handler) middleware.Handler {
 		return middleware.HandlerFunc(func(ctx context.Context, payload []byte) ([]byte, error) {
 			inv, _ := middleware.FromContext(ctx)
-			il := &invocationLogger{base: base, inv: inv}
+			fc, _ := ctx.Value(findingsKey{}).(*findingsCounter)
+			il := &invocationLogger{base: base, inv: inv, fc: fc}
 			resp, err := next.Invoke(context.WithValue(ctx, loggerKey{}, il), payload)
 			if err != nil {
 				logFailure(il.get(), err)

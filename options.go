@@ -47,6 +47,13 @@ type config struct {
 	redactKeyKMS []byte             // WithRedactionKeyFromKMS: the encrypted hmac key
 	kmsFromEnv   bool               // kmsKeyIDs came from COMPLIANCE_KMS_KEY_ID
 	encryptor    *encrypt.Encryptor // WithEncryptor
+
+	auditKeyID    string // WithAuditSigningKey or COMPLIANCE_AUDIT_KMS_KEY_ID
+	auditFailOpen bool   // WithAuditFailOpen or COMPLIANCE_AUDIT_FAIL_OPEN
+	auditHMACKMS  []byte // WithAuditHMACKeyFromKMS or COMPLIANCE_AUDIT_HMAC_KEY_KMS
+	noAudit       bool   // WithoutAudit
+
+	sink zapcore.WriteSyncer // out, locked: shared by the logs and the audit records
 }
 
 // WithOutput sets where log lines and audit records go (default os.Stdout).
@@ -163,6 +170,9 @@ func newConfig(opts []Option) (*config, error) {
 		c.margin = d
 	}
 	if err := encryptionConfig(c); err != nil {
+		return nil, err
+	}
+	if err := auditConfig(c); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -81,6 +81,16 @@ func TestEmulator(t *testing.T) {
 		}
 
 		logs := logLines(em.Output()[before:])
+		if i == 0 {
+			// At init, before the first invocation: the WARN line that says
+			// the audit chain is self-signed (no signing key configured).
+			if len(logs) == 0 || logs[0]["level"] != "WARN" || logs[0]["requestId"] != nil ||
+				!strings.Contains(fmt.Sprint(logs[0]["message"]), "audit chain is uncertified") {
+				t.Errorf("step 0: want the cold start WARN line about the uncertified audit chain first, got %v", logs)
+			} else {
+				logs = logs[1:]
+			}
+		}
 		if len(logs) == 0 {
 			t.Errorf("step %d (%s): the function wrote no log line; output:\n%s", i, step.event, strings.Join(em.Output()[before:], "\n"))
 			continue
@@ -110,6 +120,34 @@ func TestEmulator(t *testing.T) {
 				if strings.Contains(line, v) {
 					t.Errorf("step %d (%s): %q in clear in the output: %s", i, step.event, v, line)
 				}
+			}
+		}
+		// Exactly one audit record per invocation (after the chain's
+		// genesis record at the cold start), for this request, with the
+		// invocation's outcome.
+		var records []map[string]any
+		for _, l := range lambdatest.JSONLines(em.Output()[before:]) {
+			if l["class_uid"] == 6003.0 {
+				records = append(records, l)
+			} else if l["class_uid"] == 1008.0 && (i != 0 || l["activity_name"] != "Start") {
+				t.Errorf("step %d (%s): unexpected chain record %v", i, step.event, l["type_name"])
+			}
+		}
+		if len(records) != 1 {
+			t.Errorf("step %d (%s): %d audit records, want exactly one", i, step.event, len(records))
+		} else {
+			rec := records[0]
+			meta, _ := rec["metadata"].(map[string]any)
+			outcome := "success"
+			switch {
+			case step.event == "panic":
+				outcome = "panic"
+			case step.errorType != "":
+				outcome = "failure"
+			}
+			if meta["uid"] != reqID || rec["status_code"] != outcome || step.errorType != "" && rec["status_detail"] != step.errorType {
+				t.Errorf("step %d (%s): audit record uid %v status_code %v status_detail %v, want %s %s %s",
+					i, step.event, meta["uid"], rec["status_code"], rec["status_detail"], reqID, outcome, step.errorType)
 			}
 		}
 		if step.event == "panic" {
