@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-compliance/compliance/audit"
 	"github.com/lambda-compliance/compliance/internal/lambdatest"
 )
 
@@ -156,6 +157,21 @@ func TestEmulator(t *testing.T) {
 				t.Errorf("step %d (panic): stackTrace %q: want the handler's frame (main.handle)", i, stack)
 			}
 		}
+	}
+
+	// Lambda ends an execution environment with SIGTERM (Stop sends it to
+	// the function first, as Lambda does): compliance.Start writes the
+	// chain's close record, and the whole output verifies as one chain,
+	// intact and terminated, a record for every invocation.
+	if err := em.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.Verify(context.Background(), strings.NewReader(strings.Join(em.Output(), "\n")), audit.VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Chains) != 1 || !rep.Intact() || !rep.Chains[0].Terminated || rep.Chains[0].Records != len(steps)+2 {
+		t.Errorf("after SIGTERM: %+v, want one intact chain of %d records (genesis, %d invocations, close), terminated", rep.Chains, len(steps)+2, len(steps))
 	}
 }
 
