@@ -1,6 +1,7 @@
 // Command compliance is the command-line side of the compliance library:
 // it redacts PII and secrets from log lines and events, reports where they
-// are, and encrypts and decrypts in the AWS Encryption SDK message format.
+// are, encrypts and decrypts in the AWS Encryption SDK message format, and
+// verifies the hash chains of audit records.
 //
 //	compliance redact [flags] < in > out
 //	compliance scan [flags] [FILE...]
@@ -162,7 +163,7 @@ func lookup(name string) *command {
 
 func printUsage(w io.Writer) {
 	var b strings.Builder
-	b.WriteString("compliance finds and redacts PII and secrets in log lines and Lambda events, and encrypts\nand decrypts data in the AWS Encryption SDK format.\n\n")
+	b.WriteString("compliance finds and redacts PII and secrets in log lines and Lambda events, encrypts\nand decrypts data in the AWS Encryption SDK format, and verifies audit chains.\n\n")
 	b.WriteString("Usage:\n  compliance <command> [flags] [arguments]\n\nCommands:\n")
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
