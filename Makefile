@@ -50,9 +50,9 @@ fuzz:
 	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/fuzz.$$$$.log 2>&1 || { cat /tmp/fuzz.$$$$.log; rm -f /tmp/fuzz.$$$$.log; exit 1; }; \
+	    GO=$(GO) sh scripts/fuzz.sh $(FUZZTIME) $$pkg $$f || exit 1; \
 	  done; \
-	done; rm -f /tmp/fuzz.$$$$.log
+	done
 
 demo:
 	$(GO) run ./internal/cmd/demo

@@ -243,7 +243,7 @@ func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 	if len(m.ms) > 0 {
 		m.ms = resolve(addRepeats(s, resolve(dropMarkers(s, m.ms))))
 		for range 2 {
-			if !r.lookAgain(s, m) {
+			if !alnumOutside(s, m.ms) || !r.lookAgain(s, m) {
 				break
 			}
 		}
@@ -263,6 +263,27 @@ func dropMarkers(s []byte, ms []match) []match {
 		}
 	}
 	return out
+}
+
+// alnumOutside reports whether a letter or digit of s lies outside the
+// sorted matches ms: every detector needs one, so without it looking again
+// finds nothing (a value that is all match, the common case in documents).
+func alnumOutside(s []byte, ms []match) bool {
+	last := 0
+	for _, mt := range ms {
+		for _, c := range s[last:mt.start] {
+			if isAlnum(c) {
+				return true
+			}
+		}
+		last = mt.end
+	}
+	for _, c := range s[last:] {
+		if isAlnum(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // lookAgain runs the detectors over s with every match blanked out, as they

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,13 +88,13 @@ func FuzzRedactText(f *testing.F) {
 			return // FuzzRedactJSON's business
 		}
 		out, fs := r.String(in)
-		bare := markerRE.ReplaceAllString(out, "\x00") // "secret" may be a value and a type
+		segments := markerRE.Split(out, -1) // "secret" may be a value and a type
 		for _, fd := range fs {
 			if fd.Start < 0 || fd.End > len(in) || fd.Start >= fd.End {
 				t.Fatalf("finding %v outside the input %q", fd, in)
 			}
 			v := in[fd.Start:fd.End]
-			if len(v) >= minRepeat && containsWord(bare, v) {
+			if len(v) >= minRepeat && slices.ContainsFunc(segments, func(seg string) bool { return containsWord(seg, v) }) {
 				t.Fatalf("found %s value %q survives:\n in %q\nout %q", fd.Type, v, in, out)
 			}
 		}
