@@ -1,4 +1,4 @@
-package redact_test
+package redact
 
 import (
 	"bufio"
@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/lambda-compliance/compliance/redact"
 )
 
 // corpusRecord is one line of the labelled development corpus
@@ -85,7 +83,7 @@ type corpusScore struct {
 	failures                                     []string
 }
 
-func scoreCorpus(r *redact.Redactor, recs []corpusRecord) corpusScore {
+func scoreCorpus(r *Redactor, recs []corpusRecord) corpusScore {
 	s := corpusScore{leaksByType: map[string]int{}, lostByKind: map[string]int{}}
 	for _, rec := range recs {
 		out, _ := r.String(rec.Text)
@@ -159,7 +157,7 @@ func (s corpusScore) String() string {
 // -v to see the score; set CORPUS_FAILURES=1 to list every failure.
 func TestCorpus(t *testing.T) {
 	recs := loadCorpus(t)
-	r, err := redact.New(redact.Config{})
+	r, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

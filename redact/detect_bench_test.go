@@ -1,10 +1,6 @@
 package redact
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -140,27 +136,9 @@ func BenchmarkCorpusDetectors(b *testing.B) {
 // corpusTexts returns the texts of the labelled corpus and their total
 // size, or skips b when the corpus is not there.
 func corpusTexts(b *testing.B) (texts [][]byte, n int) {
-	path := os.Getenv("COMPLIANCE_CORPUS")
-	if path == "" {
-		path = filepath.Join("..", "..", "shared", "corpus", "dev.jsonl")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		b.Skip(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var rec struct{ Text string }
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			b.Fatal(err)
-		}
-		texts = append(texts, []byte(rec.Text))
-		n += len(rec.Text)
-	}
-	if err := sc.Err(); err != nil {
-		b.Fatal(err)
+	for _, r := range loadCorpus(b) {
+		texts = append(texts, []byte(r.Text))
+		n += len(r.Text)
 	}
 	return texts, n
 }
