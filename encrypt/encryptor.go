@@ -240,6 +240,7 @@ func (e *Encryptor) EncryptStream(ctx context.Context, dst io.Writer, src io.Rea
 		return err
 	}
 	in := make([]byte, fl+1) // a frame and one byte read ahead
+	defer clear(in)          // plaintext, whichever way the loop ends
 	out = make([]byte, 0, 8+ivLen+4+fl+tagLen)
 	carry := 0
 	for seq := uint32(1); ; seq++ {
@@ -261,7 +262,6 @@ func (e *Encryptor) EncryptStream(ctx context.Context, dst io.Writer, src io.Rea
 			if err := write(s.seal(out[:0], seq, true, in[:n])); err != nil {
 				return err
 			}
-			clear(in)
 			if s.signing != nil {
 				footer, err := appendFooter(out[:0], s.signing, sig.Sum(nil))
 				if err != nil {
@@ -273,7 +273,6 @@ func (e *Encryptor) EncryptStream(ctx context.Context, dst io.Writer, src io.Rea
 			}
 			return nil
 		default:
-			clear(in)
 			return fmt.Errorf("encrypt: reading plaintext: %w", err)
 		}
 	}
