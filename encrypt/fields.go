@@ -179,6 +179,8 @@ func (e *Encryptor) DecryptFields(ctx context.Context, doc []byte, paths []strin
 		if err != nil {
 			return fail(s, "cannot decrypt", err)
 		}
+		// Worst case: every byte escaped as \u00XX, and the quotes.
+		out = growClearing(out, s.start-prev+6*len(pt)+2)
 		out = append(out, doc[prev:s.start]...)
 		switch mec[FieldJSONContextKey] {
 		case "":
@@ -201,7 +203,20 @@ func (e *Encryptor) DecryptFields(ctx context.Context, doc []byte, paths []strin
 		clear(pt)
 		prev = s.end
 	}
+	out = growClearing(out, len(doc)-prev)
 	return append(out, doc[prev:]...), nil
+}
+
+// growClearing makes room for n more bytes in out, which holds decrypted
+// plaintext: the array it leaves behind is cleared, not left to the GC.
+func growClearing(out []byte, n int) []byte {
+	if cap(out)-len(out) >= n {
+		return out
+	}
+	bigger := make([]byte, len(out), 2*cap(out)+n)
+	copy(bigger, out)
+	clear(out[:cap(out)])
+	return bigger
 }
 
 // checkFieldContext refuses a caller's context that sets the keys
