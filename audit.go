@@ -338,7 +338,9 @@ func auditing(a *auditor) middleware.Middleware {
 					ev.Response = []byte{}
 				}
 			case errors.As(err, &pe):
-				ev.Outcome, ev.ErrorType = audit.OutcomePanic, errorType(err)
+				// Lambda reports the panic as such even when a middleware
+				// wrapped it (redactPanics unwraps it).
+				ev.Outcome, ev.ErrorType = audit.OutcomePanic, errorType(pe)
 			case errors.As(err, &te):
 				ev.Outcome, ev.ErrorType = audit.OutcomeTimeout, errorType(err)
 			default:

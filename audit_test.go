@@ -25,6 +25,7 @@ import (
 
 	"github.com/lambda-compliance/compliance"
 	"github.com/lambda-compliance/compliance/audit"
+	"github.com/lambda-compliance/compliance/middleware"
 )
 
 // recordLines returns the audit records among the writes, as written.
@@ -287,12 +288,20 @@ func TestAuditOutcomesOneRecordEach(t *testing.T) {
 		name      string
 		handler   any
 		ctx       func() (context.Context, context.CancelFunc)
+		opts      []compliance.Option
 		outcome   string // status_code
 		errorType string
 	}{
 		{name: "success", handler: func() (string, error) { return "ok", nil }, outcome: "success"},
 		{name: "error", handler: func() error { return &OrderError{ID: "42"} }, outcome: "failure", errorType: "OrderError"},
 		{name: "panic", handler: func() error { panic("boom") }, outcome: "panic", errorType: "PanicError"},
+		{name: "panic wrapped by a middleware", handler: func() error { panic("boom") },
+			opts: []compliance.Option{compliance.WithMiddleware(func(next middleware.Handler) middleware.Handler {
+				return middleware.HandlerFunc(func(ctx context.Context, p []byte) ([]byte, error) {
+					resp, err := next.Invoke(ctx, p)
+					return resp, fmt.Errorf("wrapped: %w", err)
+				})
+			})}, outcome: "panic", errorType: "PanicError"},
 		{name: "deadline", handler: func(ctx context.Context) error {
 			time.Sleep(400 * time.Millisecond) // past the guard's deadline and Lambda's
 			return nil
@@ -308,7 +317,7 @@ func TestAuditOutcomesOneRecordEach(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out := &syncBuffer{}
-			h := compliance.Wrap(tt.handler, compliance.WithOutput(out))
+			h := compliance.Wrap(tt.handler, append(tt.opts, compliance.WithOutput(out))...)
 			ctx, cancel := lambdaCtx("r", ""), context.CancelFunc(func() {})
 			if tt.ctx != nil {
 				ctx, cancel = tt.ctx()

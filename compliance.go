@@ -28,6 +28,7 @@ import (
 	"io"
 	"log"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
 
@@ -200,9 +201,9 @@ func (h *funcHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error
 	return resp, err
 }
 
-// redactPanics redacts the message and stack of a *middleware.PanicError
-// before it leaves the function: Lambda writes both to the logs, and a panic
-// value can quote whatever the handler was holding.
+// redactPanics redacts the message and stack of a *middleware.PanicError,
+// wrapped or not, before it leaves the function: Lambda writes both to the
+// logs, and a panic value can quote whatever the handler was holding.
 func redactPanics(r *redact.Redactor) middleware.Middleware {
 	if r == nil {
 		return nil
@@ -210,8 +211,15 @@ func redactPanics(r *redact.Redactor) middleware.Middleware {
 	return func(next middleware.Handler) middleware.Handler {
 		return middleware.HandlerFunc(func(ctx context.Context, payload []byte) ([]byte, error) {
 			resp, err := next.Invoke(ctx, payload)
-			if pe, ok := err.(*middleware.PanicError); ok {
-				msg, _ := r.String(pe.Message)
+			var pe *middleware.PanicError
+			if errors.As(err, &pe) {
+				// A middleware may have wrapped the panic: its text quotes
+				// the panic value too, so the whole text is redacted.
+				msg := pe.Message
+				if err != error(pe) {
+					msg = strings.TrimPrefix(err.Error(), "middleware: panic: ")
+				}
+				msg, _ = r.String(msg)
 				stack, _ := r.String(pe.Stack)
 				err = &middleware.PanicError{Message: msg, Stack: stack}
 			}

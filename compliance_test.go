@@ -434,16 +434,39 @@ func TestLoggerRedactsByDefault(t *testing.T) {
 }
 
 func TestPanicMessageIsRedacted(t *testing.T) {
-	h := compliance.Wrap(func(ctx context.Context) error {
-		panic("cannot charge card 4111 1111 1111 1111 of jane.doe@example.com")
-	}, compliance.WithOutput(&syncBuffer{}))
-	_, err := h.Invoke(lambdaCtx("r", ""), []byte(`{}`))
-	var pe *middleware.PanicError
-	if !errors.As(err, &pe) {
-		t.Fatalf("got %v, want *middleware.PanicError", err)
+	wrapping := func(next middleware.Handler) middleware.Handler {
+		return middleware.HandlerFunc(func(ctx context.Context, p []byte) ([]byte, error) {
+			resp, err := next.Invoke(ctx, p)
+			if err != nil {
+				err = fmt.Errorf("charging: %w", err)
+			}
+			return resp, err
+		})
 	}
-	if strings.Contains(pe.Message, "4111") || strings.Contains(pe.Message, "jane") {
-		t.Errorf("panic message in clear: %q", pe.Message)
+	for _, tc := range []struct {
+		name string
+		opts []compliance.Option
+		want string
+	}{
+		{name: "as recovered", want: "cannot charge card"},
+		{name: "wrapped by a middleware", opts: []compliance.Option{compliance.WithMiddleware(wrapping)}, want: "charging: middleware: panic: cannot charge card"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := compliance.Wrap(func(ctx context.Context) error {
+				panic("cannot charge card 4111 1111 1111 1111 of jane.doe@example.com")
+			}, append(tc.opts, compliance.WithOutput(&syncBuffer{}))...)
+			_, err := h.Invoke(lambdaCtx("r", ""), []byte(`{}`))
+			pe, ok := err.(*middleware.PanicError)
+			if !ok {
+				t.Fatalf("got %T %v, want *middleware.PanicError", err, err)
+			}
+			if strings.Contains(err.Error(), "4111") || strings.Contains(err.Error(), "jane") {
+				t.Errorf("panic message in clear: %q", err.Error())
+			}
+			if !strings.HasPrefix(pe.Message, tc.want) || !strings.Contains(pe.Stack, "TestPanicMessageIsRedacted") {
+				t.Errorf("got message %q (want it to start %q) and stack\n%s", pe.Message, tc.want, pe.Stack)
+			}
+		})
 	}
 }
 
