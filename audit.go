@@ -127,9 +127,10 @@ type auditor struct {
 	failOpen bool
 	margin   time.Duration
 
-	mu     sync.Mutex
-	chain  *audit.Chain
-	closed bool
+	chain atomic.Pointer[audit.Chain] // set once, under mu; read without it
+
+	mu     sync.Mutex // serialises starting the chain and closing
+	closed bool       // under mu
 }
 
 func newAuditor(c *config, w io.Writer, logger *zap.Logger) *auditor {
@@ -144,12 +145,16 @@ func newAuditor(c *config, w io.Writer, logger *zap.Logger) *auditor {
 	return a
 }
 
-// getChain returns the chain, starting it if need be.
+// getChain returns the chain, starting it if need be. Once the chain is
+// started, it takes no lock.
 func (a *auditor) getChain(ctx context.Context, inv *middleware.Invocation) (*audit.Chain, error) {
+	if ch := a.chain.Load(); ch != nil {
+		return ch, nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.chain != nil {
-		return a.chain, nil
+	if ch := a.chain.Load(); ch != nil {
+		return ch, nil
 	}
 	if a.closed {
 		return nil, audit.ErrClosed
@@ -192,7 +197,7 @@ func (a *auditor) getChain(ctx context.Context, inv *middleware.Invocation) (*au
 	if err != nil {
 		return nil, &AuditError{Reason: "starting the audit chain failed", Err: err}
 	}
-	a.chain = ch
+	a.chain.Store(ch)
 	return ch, nil
 }
 
@@ -213,7 +218,7 @@ func (a *auditor) close(ctx context.Context) error {
 		return nil
 	}
 	a.mu.Lock()
-	ch := a.chain
+	ch := a.chain.Load()
 	a.closed = true
 	a.mu.Unlock()
 	if ch == nil {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -94,8 +95,8 @@ type encryptorSource struct {
 	fixed  *encrypt.Encryptor // WithEncryptor
 	keyIDs []string           // WithKMSKey or COMPLIANCE_KMS_KEY_ID
 
-	mu    sync.Mutex
-	built *encrypt.Encryptor
+	built atomic.Pointer[encrypt.Encryptor] // set once, under mu; read without it
+	mu    sync.Mutex                        // serialises building
 }
 
 // newEncryptorSource returns the source c describes, nil when c configures
@@ -119,17 +120,20 @@ func (s *encryptorSource) get(ctx context.Context) *encrypt.Encryptor {
 	if s.fixed != nil {
 		return s.fixed
 	}
+	if e := s.built.Load(); e != nil {
+		return e
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.built != nil {
-		return s.built
+	if e := s.built.Load(); e != nil {
+		return e
 	}
 	e, err := newKMSEncryptor(ctx, s.keyIDs)
 	if err != nil {
 		// Not kept: the next invocation tries again.
 		return failingEncryptor(err)
 	}
-	s.built = e
+	s.built.Store(e)
 	return e
 }
 

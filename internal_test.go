@@ -2,10 +2,16 @@ package compliance
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"log"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/lambda-compliance/compliance/audit"
+	"github.com/lambda-compliance/compliance/middleware"
 	"github.com/lambda-compliance/compliance/redact"
 )
 
@@ -29,5 +35,89 @@ func TestFallbackLoggerRedactsUnderABadEnvironment(t *testing.T) {
 	t.Setenv("AWS_LAMBDA_LOG_LEVEL", "LOUD")
 	if c := fallbackConfig(); c.redactor == nil {
 		t.Fatal("the fallback logger has no redactor")
+	}
+}
+
+// stubAWSConfig makes loadAWSConfig return cfg and err for the test's
+// duration, and counts its calls.
+func stubAWSConfig(t *testing.T, cfg aws.Config, err *error) *int {
+	t.Helper()
+	calls := new(int)
+	old := loadAWSConfig
+	loadAWSConfig = func(context.Context) (aws.Config, error) {
+		*calls++
+		return cfg, *err
+	}
+	t.Cleanup(func() { loadAWSConfig = old })
+	return calls
+}
+
+// A chain that failed to start is not kept: the next invocation tries
+// again. After close, a chain that was never started never is.
+func TestAuditorGetChain(t *testing.T) {
+	errLoad := errors.New("no configuration")
+	calls := stubAWSConfig(t, aws.Config{}, &errLoad)
+	inv := &middleware.Invocation{FunctionName: "f"}
+	a := &auditor{w: &bytes.Buffer{}, keyID: "arn:aws:kms:eu-west-1:123456789012:key/k"}
+	for i := range 2 {
+		var ae *AuditError
+		if _, err := a.getChain(context.Background(), inv); !errors.As(err, &ae) {
+			t.Fatalf("call %d: %v, want an *AuditError", i, err)
+		}
+	}
+	if *calls != 2 {
+		t.Errorf("%d attempts to start the chain, want 2", *calls)
+	}
+	if err := a.close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.getChain(context.Background(), inv); !errors.Is(err, audit.ErrClosed) {
+		t.Errorf("after close: %v, want audit.ErrClosed", err)
+	}
+	if *calls != 2 {
+		t.Errorf("after close: %d attempts to start the chain, want 2", *calls)
+	}
+
+	// A chain started before close is still handed out: its Record says
+	// it is closed.
+	b := &auditor{w: &bytes.Buffer{}}
+	ch, err := b.getChain(context.Background(), inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := b.getChain(context.Background(), inv); again != ch || err != nil {
+		t.Fatalf("second call: %p, %v; want %p", again, err, ch)
+	}
+	if err := b.close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := b.getChain(context.Background(), inv); again != ch || err != nil {
+		t.Errorf("after close: %p, %v; want %p", again, err, ch)
+	}
+}
+
+// An Encryptor that could not be built is not kept: the next invocation
+// tries again; one that was built is handed out from then on.
+func TestEncryptorSourceGet(t *testing.T) {
+	errLoad := errors.New("no configuration")
+	calls := stubAWSConfig(t, aws.Config{Region: "eu-west-1"}, &errLoad)
+	s := &encryptorSource{keyIDs: []string{"arn:aws:kms:eu-west-1:123456789012:key/k"}}
+	ctx := context.Background()
+	for i := range 2 {
+		var ee *EncryptorError
+		if _, err := s.get(ctx).Encrypt(ctx, []byte("x"), nil); !errors.As(err, &ee) {
+			t.Fatalf("call %d: %v, want an *EncryptorError", i, err)
+		}
+	}
+	if *calls != 2 {
+		t.Errorf("%d attempts to build, want 2", *calls)
+	}
+	errLoad = nil
+	e := s.get(ctx)
+	if again := s.get(ctx); again != e {
+		t.Errorf("second call after a build: %p, want %p", again, e)
+	}
+	if *calls != 3 {
+		t.Errorf("%d attempts to build, want 3", *calls)
 	}
 }
