@@ -291,10 +291,7 @@ func auditing(a *auditor) middleware.Middleware {
 	}
 	return func(next middleware.Handler) middleware.Handler {
 		return middleware.HandlerFunc(func(ctx context.Context, payload []byte) ([]byte, error) {
-			inv, ok := middleware.FromContext(ctx)
-			if !ok {
-				inv = &middleware.Invocation{Start: time.Now(), RequestSize: len(payload)}
-			}
+			inv, _ := middleware.FromContext(ctx) // Metadata, just outside, always sets it
 			fc := &findingsCounter{}
 			ctx = context.WithValue(ctx, findingsKey{}, fc)
 

@@ -113,10 +113,9 @@ func newEncryptorSource(c *config) *encryptorSource {
 	return nil
 }
 
+// get returns the Encryptor; s is never nil (encryption puts no nil source
+// in a context).
 func (s *encryptorSource) get(ctx context.Context) *encrypt.Encryptor {
-	if s == nil {
-		return noKeyEncryptor()
-	}
 	if s.fixed != nil {
 		return s.fixed
 	}
