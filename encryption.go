@@ -24,13 +24,15 @@ import (
 // encrypt it too. Give key ARNs: only keys named by ARN can decrypt. Data keys
 // are cached as Powertools for AWS Lambda caches them (100 entries, 5
 // minutes; see [encrypt.CacheConfig]). The environment variable
-// COMPLIANCE_KMS_KEY_ID (comma-separated), when set, takes precedence.
+// COMPLIANCE_KMS_KEY_ID (comma-separated), when set, takes precedence. Key IDs
+// are checked as that variable's are: with none, or with one that is not a
+// KMS key ID, every invocation fails with a [*ConfigError].
 //
 // The KMS client is built on first use of [Encryptor] in an invocation, not
 // by [Wrap], from the environment of the function as the AWS SDK reads it
 // (AWS_REGION, AWS_ENDPOINT_URL_KMS, the credentials of the execution role).
 func WithKMSKey(keyIDs ...string) Option {
-	return optionFunc(func(c *config) { c.kmsKeyIDs = slices.Clone(keyIDs) })
+	return optionFunc(func(c *config) { c.kmsKeyIDs, c.kmsKeySet = slices.Clone(keyIDs), true })
 }
 
 // WithEncryptor sets the invocation's [Encryptor] to e, built with any keyring
@@ -200,9 +202,14 @@ var kmsKeyIDPattern = regexp.MustCompile(`^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{
 // encryptionConfig checks the key IDs of WithKMSKey, then applies
 // COMPLIANCE_KMS_KEY_ID to c.
 func encryptionConfig(c *config) error {
-	for _, id := range c.kmsKeyIDs {
-		if strings.TrimSpace(id) == "" {
-			return errors.New("compliance: WithKMSKey: empty key ID")
+	if c.kmsKeySet {
+		if len(c.kmsKeyIDs) == 0 {
+			return &ConfigError{Var: "WithKMSKey", Err: errors.New("no key ID given")}
+		}
+		for _, id := range c.kmsKeyIDs {
+			if !kmsKeyIDPattern.MatchString(id) {
+				return &ConfigError{Var: "WithKMSKey", Err: fmt.Errorf("want KMS key ARNs, got %q", id)}
+			}
 		}
 	}
 	const name = "COMPLIANCE_KMS_KEY_ID"

@@ -143,10 +143,37 @@ func TestKMSKeyEnv(t *testing.T) {
 			}
 		})
 	}
-	clearKMSEnv(t)
-	if _, err := compliance.Wrap(func(context.Context) {}, compliance.WithKMSKey(arn1, " "), compliance.WithOutput(&syncBuffer{})).
-		Invoke(lambdaCtx("r", ""), []byte(`{}`)); err == nil || !strings.HasPrefix(err.Error(), "compliance: WithKMSKey") {
-		t.Errorf("WithKMSKey with an empty ID: %v", err)
+}
+
+// WithKMSKey's key IDs are checked as COMPLIANCE_KMS_KEY_ID's are: a bad
+// one, or none, fails every invocation with a *ConfigError naming the option.
+func TestWithKMSKeyChecked(t *testing.T) {
+	const arn1 = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	tests := []struct {
+		name    string
+		ids     []string
+		wantErr bool
+	}{
+		{"one ARN", []string{arn1}, false},
+		{"ARN, alias and key ID", []string{arn1, "alias/orders", "1234abcd-12ab-34cd-56ef-1234567890ab"}, false},
+		{"none", nil, true},
+		{"empty", []string{""}, true},
+		{"blank after an ARN", []string{arn1, " "}, true},
+		{"not a key", []string{"not a key"}, true},
+		{"an S3 ARN", []string{"arn:aws:s3:::bucket"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearKMSEnv(t)
+			h := compliance.Wrap(func(context.Context) {}, compliance.WithKMSKey(tt.ids...), compliance.WithOutput(&syncBuffer{}))
+			for range 2 {
+				_, err := h.Invoke(lambdaCtx("r", ""), []byte(`{}`))
+				ce, ok := errors.AsType[*compliance.ConfigError](err)
+				if tt.wantErr != (ok && ce.Var == "WithKMSKey") || !tt.wantErr && err != nil {
+					t.Fatalf("WithKMSKey(%q): %v, want a *ConfigError: %v", tt.ids, err, tt.wantErr)
+				}
+			}
+		})
 	}
 }
 

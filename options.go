@@ -44,6 +44,7 @@ type config struct {
 	noRedaction  bool
 	redactor     *redact.Redactor   // built from redaction by newConfig
 	kmsKeyIDs    []string           // WithKMSKey or COMPLIANCE_KMS_KEY_ID
+	kmsKeySet    bool               // WithKMSKey was given, with key IDs or not
 	redactKeyKMS []byte             // WithRedactionKeyFromKMS: the encrypted hmac key
 	kmsFromEnv   bool               // kmsKeyIDs came from COMPLIANCE_KMS_KEY_ID
 	encryptor    *encrypt.Encryptor // WithEncryptor
@@ -196,7 +197,8 @@ func parseLevel(s string) (zapcore.Level, error) {
 	return 0, fmt.Errorf("unknown log level %q (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL)", s)
 }
 
-// ConfigError reports an environment variable whose value cannot be used.
+// ConfigError reports an environment variable, or an option, whose value
+// cannot be used.
 // [Wrap] returns a handler that fails every invocation with it, so that a
 // misconfigured function fails loudly instead of running with weaker controls.
 type ConfigError struct {
