@@ -481,11 +481,16 @@ func TestAuditFindings(t *testing.T) {
 		t.Fatalf("%d records, want 3", len(recs))
 	}
 	for _, r := range recs[1:] {
-		got, _ := json.Marshal(r["unmapped"].(map[string]any)["redactions"])
+		got, err := json.Marshal(r["unmapped"].(map[string]any)["redactions"])
+		if err != nil {
+			t.Fatal(err)
+		}
 		// Two e-mail addresses in the log line, a card number in the
 		// failure line; per invocation, never accumulated.
 		var m map[string]float64
-		_ = json.Unmarshal(got, &m)
+		if err := json.Unmarshal(got, &m); err != nil {
+			t.Fatalf("redactions %s: %v", got, err)
+		}
 		if m["email"] != 2 || m["credit_card"]+m["card"]+m["pan"] != 1 {
 			t.Errorf("redactions %s, want 2 email and 1 card", got)
 		}
