@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -179,5 +180,33 @@ func TestCorpus(t *testing.T) {
 	}
 	if s.jsonOK != s.jsonIn {
 		t.Errorf("%d of %d JSON inputs came out as invalid JSON", s.jsonIn-s.jsonOK, s.jsonIn)
+	}
+}
+
+// TestCorpusIdempotent checks that redacting the redacted corpus changes
+// nothing, with the markers of every operator but remove (which leaves
+// nothing to recognise).
+func TestCorpusIdempotent(t *testing.T) {
+	recs := loadCorpus(t)
+	for _, op := range []Operator{Mask, Partial, HMAC} {
+		t.Run(string(op), func(t *testing.T) {
+			r, err := New(Config{Operators: map[string]Operator{"*": op}, HMACKey: bytes.Repeat([]byte("k"), 32)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			changed := 0
+			for _, rec := range recs {
+				once, _ := r.String(rec.Text)
+				twice, fs := r.String(once)
+				if twice != once {
+					if changed++; changed <= 3 {
+						t.Errorf("redacting again finds %v:\n once %s\ntwice %s", fs.Counts(), once, twice)
+					}
+				}
+			}
+			if changed > 0 {
+				t.Errorf("%d of %d lines change when redacted again", changed, len(recs))
+			}
+		})
 	}
 }

@@ -191,8 +191,7 @@ func (r *Redactor) String(s string) (string, Findings) {
 // given, without s appended.
 func (r *Redactor) redact(dst, s []byte, key keyClass, fs *Findings, base int) ([]byte, bool) {
 	if key == keySecret {
-		*fs = append(*fs, Finding{Type: r.typeName(TypeSecret), Start: base, End: base + len(s)})
-		return r.replace(dst, TypeSecret, s), true
+		return r.replaceWhole(dst, s, TypeSecret, fs, base)
 	}
 	if doc, ok := jsonDocument(s); ok {
 		return r.redactJSON(dst, s, doc, fs, base)
@@ -241,7 +240,7 @@ func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 	}
 	r.detect(s, m)
 	if len(m.ms) > 0 {
-		m.ms = resolve(addRepeats(s, resolve(dropMarkers(s, m.ms))))
+		m.ms = resolve(withRepeats(s, m.ms))
 		for range 2 {
 			if !alnumOutside(s, m.ms) || !r.lookAgain(s, m) {
 				break
@@ -251,18 +250,42 @@ func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 	return m
 }
 
-// dropMarkers drops the matches that are a marker of an earlier redaction,
-// give or take the punctuation around it: "password :[REDACTED:secret]" is
-// redacted already.
-func dropMarkers(s []byte, ms []match) []match {
+// withRepeats turns what the detectors found in s into the matches to
+// replace: without the markers of an earlier redaction, with the repeats of
+// each value. The result needs resolving.
+func withRepeats(s []byte, ms []match) []match {
+	var buf [8]markerSpan
+	spans := buf[:0]
+	if bytes.IndexByte(s, '[') >= 0 || bytes.IndexByte(s, '*') >= 0 {
+		spans = appendMarkers(spans, s)
+	}
+	ms = resolve(dropMarkers(s, ms, spans))
+	return dropMarkers(s, addRepeats(s, ms), spans)
+}
+
+// dropMarkers drops the matches that are a marker of s (give or take the
+// punctuation around it) or lie inside one; spans are the markers of s.
+func dropMarkers(s []byte, ms []match, spans []markerSpan) []match {
+	if len(spans) == 0 {
+		return ms
+	}
 	out := ms[:0]
 	for _, mt := range ms {
-		v := bytes.Trim(s[mt.start:mt.end], ` :=,;'"`)
-		if !(bytes.HasPrefix(v, []byte("[REDACTED:")) && bytes.IndexByte(v, ']') == len(v)-1) {
+		if !isMarker(s[mt.start:mt.end]) && !insideMarker(spans, mt) {
 			out = append(out, mt)
 		}
 	}
 	return out
+}
+
+// insideMarker reports whether mt lies inside one of spans.
+func insideMarker(spans []markerSpan, mt match) bool {
+	for _, sp := range spans {
+		if sp.start <= mt.start && mt.end <= sp.end {
+			return true
+		}
+	}
+	return false
 }
 
 // alnumOutside reports whether a letter or digit of s lies outside the
@@ -305,7 +328,7 @@ func (r *Redactor) lookAgain(s []byte, m *matchSet) bool {
 	m2.keepPrivateIPs, m2.sumDone = m.keepPrivateIPs, false
 	r.detect(b, m2)
 	if len(m2.ms) > 0 {
-		m2.ms = addRepeats(s, resolve(m2.ms))
+		m2.ms = withRepeats(s, m2.ms)
 	}
 	n := len(m.ms)
 	for _, mt := range m2.ms {

@@ -95,6 +95,10 @@ func TestConfigErrors(t *testing.T) {
 		{"hmac without key", redact.Config{Operators: map[string]redact.Operator{"*": redact.HMAC}}, "HMACKey"},
 		{"short hmac key", redact.Config{Operators: map[string]redact.Operator{"*": redact.HMAC}, HMACKey: []byte("short")}, "HMACKey"},
 		{"bad pattern", redact.Config{Custom: []redact.Custom{{Type: "x", Pattern: "("}}}, "Custom"},
+		{"custom type with a space", redact.Config{Custom: []redact.Custom{{Type: "order id", Pattern: "x"}}}, "Custom"},
+		{"empty custom type", redact.Config{Custom: []redact.Custom{{Pattern: "x"}}}, "Custom"},
+		{"custom type named as a built-in", redact.Config{Custom: []redact.Custom{{Type: "email", Pattern: "x"}}}, "Custom"},
+		{"custom type twice", redact.Config{Custom: []redact.Custom{{Type: "a", Pattern: "x"}, {Type: "a", Pattern: "y"}}}, "Custom"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -514,9 +514,10 @@ func (r *Redactor) redactValue(dst, v []byte, kc keyClass, ctx uint8, fs *Findin
 	return r.redactText(dst, v, kc, fs, base)
 }
 
-// replaceWhole appends the replacement of all of v as type t.
+// replaceWhole appends the replacement of all of v as type t, unless v is
+// empty, allowed, or the marker of an earlier redaction.
 func (r *Redactor) replaceWhole(dst, v []byte, t Type, fs *Findings, base int) ([]byte, bool) {
-	if len(v) == 0 || r.allow[string(v)] {
+	if len(v) == 0 || r.allow[string(v)] || isMarker(v) {
 		return dst, false
 	}
 	*fs = append(*fs, Finding{Type: r.typeName(t), Start: base, End: base + len(v)})
@@ -534,7 +535,7 @@ func plausible(v []byte, kc keyClass) bool {
 	case "true", "false", "null", "True", "False", "None", "nil", "<nil>":
 		return false
 	}
-	if v[0] == '[' && v[len(v)-1] == ']' || bytes.Contains(v, []byte("[REDACTED:")) {
+	if v[0] == '[' && v[len(v)-1] == ']' || containsMarker(v) {
 		return false // a marker
 	}
 	letters, digits := 0, 0

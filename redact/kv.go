@@ -178,7 +178,7 @@ func keyedValue(s []byte, p int, key []byte, kc keyClass, m *matchSet) int {
 		}
 	}
 	v := s[vs:ve]
-	if len(v) == 0 || bytes.Contains(v, []byte("[REDACTED:")) {
+	if len(v) == 0 || containsMarker(v) {
 		return ve
 	}
 	switch kc {
@@ -292,7 +292,7 @@ func findPhrases(s []byte, m *matchSet) {
 			for ve > vs && (s[ve-1] == '.' || s[ve-1] == ',') && ve-vs > 1 && !hasDigitOrSymbol(s[vs:ve-1]) {
 				ve--
 			}
-			if v := s[vs:ve]; len(v) >= 4 && hasDigitOrSymbol(v) && !bytes.Contains(v, []byte("[REDACTED:")) {
+			if v := s[vs:ve]; len(v) >= 4 && hasDigitOrSymbol(v) && !containsMarker(v) {
 				m.add(TypeSecret, vs, ve)
 			}
 		}

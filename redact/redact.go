@@ -121,6 +121,16 @@ func (c *Config) validate() error {
 			return &ConfigError{Field: "Enable", Reason: fmt.Sprintf("unknown detector or pack %q", n)}
 		}
 	}
+	for i, cu := range c.Custom {
+		switch {
+		case !validTypeName(cu.Type):
+			return &ConfigError{Field: "Custom", Reason: fmt.Sprintf("type %q: want 1 to %d ASCII letters, digits, '_', '-' or '.'", cu.Type, maxTypeName)}
+		case typeByName[cu.Type] != 0 || packs[cu.Type] != nil:
+			return &ConfigError{Field: "Custom", Reason: fmt.Sprintf("type %q is built in", cu.Type)}
+		case slices.ContainsFunc(c.Custom[:i], func(o Custom) bool { return o.Type == cu.Type }):
+			return &ConfigError{Field: "Custom", Reason: fmt.Sprintf("type %q is defined twice", cu.Type)}
+		}
+	}
 	usesHMAC := false
 	for t, op := range c.Operators {
 		if _, ok := typeByName[t]; !ok && t != "*" && !slices.ContainsFunc(c.Custom, func(cu Custom) bool { return cu.Type == t }) {
