@@ -147,20 +147,9 @@ func keywordBefore(s []byte, i, window int, kws *kwSet) bool {
 // "[REDACTED:card_cvv]" or "[card_cvv:9f2c3a1b7e6d5c4b]": a type name there
 // is no keyword, or redacting twice would find more than redacting once.
 func inMarker(s []byte, p int) bool {
-	lo, hi := p, p
-	for lo >= 0 && s[lo] != '[' {
-		if s[lo] == ' ' || p-lo > 40 {
-			return false
-		}
-		lo--
-	}
-	for hi < len(s) && s[hi] != ']' {
-		if s[hi] == ' ' || hi-p > 40 {
-			return false
-		}
-		hi++
-	}
-	return lo >= 0 && hi < len(s) && bytes.IndexByte(s[lo:hi], ':') >= 0
+	from := max(0, p-len("[REDACTED:")-maxTypeName)
+	lo := bytes.LastIndexByte(s[from:p+1], '[')
+	return lo >= 0 && markerEnd(s, from+lo) > p
 }
 
 // tlds holds the top-level domains an e-mail address may end in: the
