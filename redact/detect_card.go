@@ -207,7 +207,7 @@ func cardAt(s []byte, i, e int) (int, bool) {
 		var ends [8]int // digits and end offset after each group
 		var counts [8]int
 		ends[0], counts[0] = e, n
-		for end < len(s) && s[end] == sep && end+1 < len(s) && isDig(s[end+1]) && groups < len(ends) {
+		for end < len(s) && s[end] == sep && end+1 < len(s) && isDigitByte(s[end+1]) && groups < len(ends) {
 			g := end + 1
 			ge := digitRunEnd(s, g)
 			if ge-g > 6 || n+ge-g > 19 {

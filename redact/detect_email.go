@@ -54,7 +54,6 @@ var class = func() (t [256]uint8) {
 	return t
 }()
 
-func isDig(c byte) bool   { return '0' <= c && c <= '9' }
 func isAlnum(c byte) bool { return class[c]&(cDigit|cUpper|cLower) != 0 }
 func isHex(c byte) bool   { return class[c]&cHex != 0 }
 func lower(c byte) byte {

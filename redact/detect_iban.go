@@ -70,7 +70,7 @@ func ibanAt(s []byte, st, n int) (int, bool) {
 	for j := 0; j < n; j++ {
 		c := b[(j+4)%n]
 		switch {
-		case isDig(c):
+		case isDigitByte(c):
 			rem = (rem*10 + int(c-'0')) % 97
 		case 'A' <= c && c <= 'Z':
 			rem = (rem*100 + int(c-'A') + 10) % 97

@@ -52,10 +52,10 @@ func findIPv4s(s []byte, m *matchSet) {
 		dot := i + j
 		i = dot + 1
 		st := dot
-		for st > 0 && dot-st < 3 && isDig(s[st-1]) {
+		for st > 0 && dot-st < 3 && isDigitByte(s[st-1]) {
 			st--
 		}
-		if st == dot || (st > 0 && isDig(s[st-1])) {
+		if st == dot || (st > 0 && isDigitByte(s[st-1])) {
 			continue
 		}
 		if st > 0 {
@@ -74,7 +74,7 @@ func findIPv4s(s []byte, m *matchSet) {
 				p++
 			}
 			q, v := p, 0
-			for q < len(s) && q-p < 4 && isDig(s[q]) {
+			for q < len(s) && q-p < 4 && isDigitByte(s[q]) {
 				v = v*10 + int(s[q]-'0')
 				q++
 			}
@@ -89,7 +89,7 @@ func findIPv4s(s []byte, m *matchSet) {
 			continue
 		}
 		// not followed by more of a version or a word
-		if p < len(s) && (isAlnum(s[p]) || s[p] == '_' || (s[p] == '.' && p+1 < len(s) && isDig(s[p+1]))) {
+		if p < len(s) && (isAlnum(s[p]) || s[p] == '_' || (s[p] == '.' && p+1 < len(s) && isDigitByte(s[p+1]))) {
 			i = p
 			continue
 		}

@@ -21,7 +21,7 @@ func groupedDigits(s []byte, i int, sizes []int, d []byte) (end int, sep byte, o
 			return 0, 0, false
 		}
 		for k := 0; k < size; k++ {
-			if p >= len(s) || !isDig(s[p]) {
+			if p >= len(s) || !isDigitByte(s[p]) {
 				return 0, 0, false
 			}
 			d[n] = s[p] - '0'
@@ -29,10 +29,10 @@ func groupedDigits(s []byte, i int, sizes []int, d []byte) (end int, sep byte, o
 			p++
 		}
 	}
-	if tokenAfter(s, p) || p < len(s) && isDig(s[p]) {
+	if tokenAfter(s, p) || p < len(s) && isDigitByte(s[p]) {
 		return 0, 0, false
 	}
-	if p+1 < len(s) && (s[p] == ' ' || s[p] == '-') && isDig(s[p+1]) && sep != 0 && s[p] == sep {
+	if p+1 < len(s) && (s[p] == ' ' || s[p] == '-') && isDigitByte(s[p+1]) && sep != 0 && s[p] == sep {
 		return 0, 0, false
 	}
 	return p, sep, true
@@ -145,7 +145,7 @@ func findNINOs(s []byte, m *matchSet) {
 				}
 				p++
 			}
-			if p >= len(s) || !isDig(s[p]) {
+			if p >= len(s) || !isDigitByte(s[p]) {
 				break
 			}
 			digits++

@@ -14,24 +14,24 @@ func phoneDigits(s []byte, p int) (d [16]byte, n, end int) {
 	for p < len(s) && n <= 15 {
 		c := s[p]
 		switch {
-		case isDig(c):
+		case isDigitByte(c):
 			d[n] = c - '0'
 			n++
 			p++
 			end = p
 			continue
-		case c == '(' && !paren && p+1 < len(s) && isDig(s[p+1]):
+		case c == '(' && !paren && p+1 < len(s) && isDigitByte(s[p+1]):
 			paren = true
 			p++
 			continue
-		case c == ')' && paren && p > 0 && isDig(s[p-1]):
+		case c == ')' && paren && p > 0 && isDigitByte(s[p-1]):
 			paren = false
 			p++
-			if p < len(s) && s[p] == ' ' && p+1 < len(s) && isDig(s[p+1]) {
+			if p < len(s) && s[p] == ' ' && p+1 < len(s) && isDigitByte(s[p+1]) {
 				p++
 			}
 			continue
-		case (c == ' ' || c == '-' || c == '.') && p > 0 && (isDig(s[p-1]) || s[p-1] == ')') && p+1 < len(s) && (isDig(s[p+1]) || s[p+1] == '('):
+		case (c == ' ' || c == '-' || c == '.') && p > 0 && (isDigitByte(s[p-1]) || s[p-1] == ')') && p+1 < len(s) && (isDigitByte(s[p+1]) || s[p+1] == '('):
 			p++
 			continue
 		}
@@ -107,7 +107,7 @@ func findPhones(s []byte, m *matchSet) {
 // end of the number found just before, if any, which bounds this one as a
 // separator would ("+15550100+15550101" is two numbers).
 func e164At(s []byte, lo, st, p int, m *matchSet) int {
-	if p >= len(s) || !isDig(s[p]) || st != lo && alnumBefore(s, st) {
+	if p >= len(s) || !isDigitByte(s[p]) || st != lo && alnumBefore(s, st) {
 		return p
 	}
 	d, n, end := phoneDigits(s, p)
@@ -125,7 +125,7 @@ func findNationalPhones(s []byte, m *matchSet) {
 		i, e := int(r.start), int(r.end)
 		// quick filter: 9 to 12 digits, or a group followed by a separator
 		if i < next || e-i > 12 || e-i < 9 && !(e+1 < len(s) &&
-			(s[e] == ')' || (s[e] == ' ' || s[e] == '-' || s[e] == '.') && (isDig(s[e+1]) || s[e+1] == '('))) || tokenBefore(s, i) {
+			(s[e] == ')' || (s[e] == ' ' || s[e] == '-' || s[e] == '.') && (isDigitByte(s[e+1]) || s[e+1] == '('))) || tokenBefore(s, i) {
 			continue
 		}
 		st := i
@@ -146,7 +146,7 @@ func phoneContext(s []byte, i int) bool {
 	w := i
 	// A marker ("[REDACTED:phone]") stands where a number stood: it ends the
 	// walk as the number did, so redacting twice finds the same.
-	for w > 0 && i-w < 40 && !isDig(s[w-1]) && s[w-1] != ']' {
+	for w > 0 && i-w < 40 && !isDigitByte(s[w-1]) && s[w-1] != ']' {
 		w--
 	}
 	return keywordBefore(s, i, i-w, phoneKeywords)
@@ -155,7 +155,7 @@ func phoneContext(s []byte, i int) bool {
 // nationalAt checks for a phone number in a national format at s[i:] and
 // returns its end, or 0.
 func nationalAt(s []byte, i int) int {
-	if tokenBefore(s, i) || i > 0 && (s[i-1] == '+' || s[i-1] == '/' || s[i-1] == ':' && i > 1 && isDig(s[i-2])) {
+	if tokenBefore(s, i) || i > 0 && (s[i-1] == '+' || s[i-1] == '/' || s[i-1] == ':' && i > 1 && isDigitByte(s[i-2])) {
 		return 0
 	}
 	d, n, end := phoneDigits(s, i)

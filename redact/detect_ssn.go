@@ -26,7 +26,7 @@ func findSSNs(s []byte, m *matchSet) {
 			continue
 		}
 		dashed := e-i == 3 && e < len(s) && s[e] == '-'
-		if !dashed && (e-i == 3 && (e+1 >= len(s) || s[e] != ' ' || !isDig(s[e+1]))) {
+		if !dashed && (e-i == 3 && (e+1 >= len(s) || s[e] != ' ' || !isDigitByte(s[e+1]))) {
 			continue
 		}
 		context := m.key == keySSN
@@ -43,7 +43,7 @@ func findSSNs(s []byte, m *matchSet) {
 // ssnAt checks for an SSN (dashed, spaced or bare) starting at the digit
 // s[i] and returns its end, or 0.
 func ssnAt(s []byte, i int) int {
-	if tokenBefore(s, i) || (i > 0 && (s[i-1] == '+' || s[i-1] == '-' || s[i-1] == '/' && i > 1 && isDig(s[i-2]))) {
+	if tokenBefore(s, i) || (i > 0 && (s[i-1] == '+' || s[i-1] == '-' || s[i-1] == '/' && i > 1 && isDigitByte(s[i-2]))) {
 		return 0
 	}
 	e := digitRunEnd(s, i)
@@ -65,7 +65,7 @@ func ssnAt(s []byte, i int) int {
 		if digitRunEnd(s, e+1) != e+3 || s[e+3] != sep || digitRunEnd(s, e+4) != e+8 {
 			return 0
 		}
-		if tokenAfter(s, e+8) || e+9 < len(s) && (s[e+8] == sep || s[e+8] == '-') && isDig(s[e+9]) {
+		if tokenAfter(s, e+8) || e+9 < len(s) && (s[e+8] == sep || s[e+8] == '-') && isDigitByte(s[e+9]) {
 			return 0
 		}
 		copy(d[:3], s[i:e])

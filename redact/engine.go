@@ -536,12 +536,12 @@ func (r *Redactor) replace(dst []byte, t Type, v []byte) []byte {
 func appendPartial(dst, v []byte) []byte {
 	digits := 0
 	for _, c := range v {
-		if '0' <= c && c <= '9' {
+		if isDigitByte(c) {
 			digits++
 		}
 	}
 	for _, c := range v {
-		if '0' <= c && c <= '9' {
+		if isDigitByte(c) {
 			if digits > 4 {
 				c = '*'
 			}
