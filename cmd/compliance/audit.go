@@ -186,7 +186,7 @@ func (v *verifier) options(ctx context.Context) (audit.VerifyOptions, error) {
 	var err error
 	switch {
 	case v.hmacKeyFile != "":
-		opts.HMACKey, err = readKeyFile(v.hmacKeyFile)
+		opts.HMACKey, err = hmacKeyForm.read(v.hmacKeyFile)
 	case v.hmacKMSKeyFile != "":
 		opts.HMACKey, err = readKMSKeyFile(v.hmacKMSKeyFile)
 	}

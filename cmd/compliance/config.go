@@ -67,7 +67,7 @@ func (f *redactorFlags) redactor() (*redact.Redactor, error) {
 	case f.hmacKeyFile != "" && f.hmacKMSFile != "":
 		return nil, errors.New("give --hmac-key-file or --hmac-kms-key-file, not both")
 	case f.hmacKeyFile != "":
-		key, err := readKeyFile(f.hmacKeyFile)
+		key, err := hmacKeyForm.read(f.hmacKeyFile)
 		if err != nil {
 			return nil, err
 		}
@@ -168,39 +168,40 @@ func position(data []byte, off int64) string {
 	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
-// readKeyFile reads an HMAC key: the base64 (standard or URL alphabet,
-// padded or not) of at least 32 bytes, surrounding white space allowed.
-func readKeyFile(file string) ([]byte, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("--hmac-key-file: %w", err)
-	}
-	text := strings.TrimSpace(string(data))
-	var key []byte
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if key, err = enc.DecodeString(text); err == nil {
-			break
+// hmacKeyForm is the form of the --hmac-key-file file: the base64
+// (standard or URL alphabet, padded or not) of at least 32 bytes.
+var hmacKeyForm = keyFileForm{
+	flag: "--hmac-key-file",
+	want: "the base64 of at least 32 random bytes, e.g. from 'head -c 32 /dev/urandom | base64'",
+	encs: []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding},
+	check: func(key []byte) error {
+		if len(key) < 32 {
+			return fmt.Errorf("the key is %d bytes, want at least 32", len(key))
 		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("--hmac-key-file %s: not base64 (want the base64 of at least 32 random bytes, e.g. from 'head -c 32 /dev/urandom | base64')", file)
-	}
-	if len(key) < 32 {
-		return nil, fmt.Errorf("--hmac-key-file %s: the key is %d bytes, want at least 32", file, len(key))
-	}
-	return key, nil
+		return nil
+	},
+}
+
+// hmacKMSKeyForm is the form of the --hmac-kms-key-file file: the standard
+// base64 of a KMS CiphertextBlob.
+var hmacKMSKeyForm = keyFileForm{
+	flag: "--hmac-kms-key-file",
+	want: "the standard base64 of a KMS CiphertextBlob",
+	encs: []*base64.Encoding{base64.StdEncoding},
+	check: func(blob []byte) error {
+		if len(blob) == 0 {
+			return errors.New("empty, want the standard base64 of a KMS CiphertextBlob")
+		}
+		return nil
+	},
 }
 
 // readKMSKeyFile reads the base64 of a KMS CiphertextBlob from file and has
 // KMS decrypt it.
 func readKMSKeyFile(file string) ([]byte, error) {
-	data, err := os.ReadFile(file)
+	blob, err := hmacKMSKeyForm.read(file)
 	if err != nil {
-		return nil, fmt.Errorf("--hmac-kms-key-file: %w", err)
-	}
-	blob, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
-	if err != nil || len(blob) == 0 {
-		return nil, fmt.Errorf("--hmac-kms-key-file %s: want the standard base64 of a KMS CiphertextBlob", file)
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -163,7 +162,7 @@ func (f *cryptoFlags) encryptor(ctx context.Context, encrypting bool) (*encrypt.
 		if f.keyNamespace == "" || f.keyName == "" {
 			return nil, errors.New("--raw-aes-key-file needs --key-namespace and --key-name")
 		}
-		key, err := readAESKeyFile(f.rawKeyFile)
+		key, err := rawAESKeyForm.read(f.rawKeyFile)
 		if err != nil {
 			return nil, err
 		}
@@ -178,23 +177,18 @@ func (f *cryptoFlags) encryptor(ctx context.Context, encrypting bool) (*encrypt.
 	return encrypt.New(append(opts, encrypt.WithKeyring(kr))...)
 }
 
-// readAESKeyFile reads a raw AES-256 key: the standard base64 of 32 bytes,
-// white space around it allowed.
-func readAESKeyFile(file string) ([]byte, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("--raw-aes-key-file: %w", err)
-	}
-	key, err := base64.StdEncoding.Strict().DecodeString(string(bytes.TrimSpace(data)))
-	clear(data)
-	if err != nil {
-		return nil, fmt.Errorf("--raw-aes-key-file %s: not base64 (want the base64 of 32 random bytes, e.g. from 'head -c 32 /dev/urandom | base64')", file)
-	}
-	if len(key) != 32 {
-		clear(key)
-		return nil, fmt.Errorf("--raw-aes-key-file %s: the key is %d bytes, want 32", file, len(key))
-	}
-	return key, nil
+// rawAESKeyForm is the form of the --raw-aes-key-file file: the standard
+// base64 of a raw AES-256 key, 32 bytes.
+var rawAESKeyForm = keyFileForm{
+	flag: "--raw-aes-key-file",
+	want: "the base64 of 32 random bytes, e.g. from 'head -c 32 /dev/urandom | base64'",
+	encs: []*base64.Encoding{base64.StdEncoding.Strict()},
+	check: func(key []byte) error {
+		if len(key) != 32 {
+			return fmt.Errorf("the key is %d bytes, want 32", len(key))
+		}
+		return nil
+	},
 }
 
 // encryptAll returns the base64 of the message of all of in, and a newline.
