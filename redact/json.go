@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"math/bits"
 	"slices"
 	"sync"
 	"unicode/utf8"
@@ -114,7 +115,7 @@ func (w *walker) mentionsBase64() bool {
 }
 
 func (w *walker) ws(i int) int {
-	for i < len(w.s) && isJSONSpace(w.s[i]) {
+	for i < len(w.s) && w.s[i] <= ' ' && isJSONSpace(w.s[i]) {
 		i++
 	}
 	return i
@@ -607,8 +608,12 @@ func (r *Redactor) redactBase64(dst, v []byte, fs *Findings) ([]byte, bool) {
 func scanString(s []byte, i int) (int, bool, bool) {
 	esc := false
 	for j := i + 1; j < len(s); j++ {
-		// skip eight plain bytes at a time, then one at a time
-		for j+8 <= len(s) && !stringSpecial(binary.LittleEndian.Uint64(s[j:])) {
+		// skip eight plain bytes at a time, straight to the special one
+		for j+8 <= len(s) {
+			if x := stringSpecial(binary.LittleEndian.Uint64(s[j:])); x != 0 {
+				j += bits.TrailingZeros64(x) >> 3
+				break
+			}
 			j += 8
 		}
 		for j < len(s) && !jsonSpecial[s[j]] {
@@ -643,13 +648,23 @@ func scanString(s []byte, i int) (int, bool, bool) {
 	return len(s), esc, false
 }
 
-// stringSpecial reports whether any of the eight bytes of x ends or
-// escapes a JSON string or is a control character: '"', '\\' or < 0x20.
-func stringSpecial(x uint64) bool {
+// stringSpecial returns 0x80 in each byte of x (little-endian: the first
+// byte lowest) that ends or escapes a JSON string or is a control
+// character: '"', '\\' or < 0x20; the bytes above the first such byte may
+// be wrong, as the borrows of the subtractions run upwards.
+func stringSpecial(x uint64) uint64 {
 	const ones, high = 0x0101010101010101, 0x8080808080808080
 	q := x ^ (ones * '"')
 	b := x ^ (ones * '\\')
-	return ((q-ones)&^q|(b-ones)&^b|(x-ones*0x20)&^x)&high != 0
+	return ((q-ones)&^q | (b-ones)&^b | (x-ones*0x20)&^x) & high
+}
+
+// backslashes returns 0x80 in each byte of x that is a backslash, exact up
+// to the first one (as stringSpecial).
+func backslashes(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	b := x ^ (ones * '\\')
+	return (b - ones) &^ b & high
 }
 
 // jsonSpecial holds the bytes that end or escape a string or are control
@@ -784,10 +799,21 @@ func skipValue(s []byte, i, depth int) (int, bool) {
 // appendUnescaped appends the unescaped content of a valid JSON string.
 func appendUnescaped(dst, raw []byte) []byte {
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c != '\\' || i+1 >= len(raw) {
-			dst = append(dst, c)
-			continue
+		// copy the plain bytes up to the next backslash at once
+		j := i
+		for j+8 <= len(raw) {
+			if x := backslashes(binary.LittleEndian.Uint64(raw[j:])); x != 0 {
+				j += bits.TrailingZeros64(x) >> 3
+				break
+			}
+			j += 8
+		}
+		for j < len(raw) && raw[j] != '\\' {
+			j++
+		}
+		dst = append(dst, raw[i:j]...)
+		if i = j; i+1 >= len(raw) {
+			return append(dst, raw[i:]...)
 		}
 		i++
 		switch raw[i] {
@@ -830,7 +856,18 @@ func hex4Val(b []byte) uint16 {
 func appendEscaped(dst, v []byte) []byte {
 	const hexDigits = "0123456789abcdef"
 	last := 0
-	for i, c := range v {
+	for i := 0; i < len(v); i++ {
+		for i+8 <= len(v) {
+			if x := stringSpecial(binary.LittleEndian.Uint64(v[i:])); x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(v) {
+			break
+		}
+		c := v[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -162,17 +164,60 @@ func TestRedactJSONCleanNoAllocs(t *testing.T) {
 }
 
 func TestStringSpecial(t *testing.T) {
+	// The first special byte of a word is exact, wherever the others are.
+	first := func(b []byte, special func(byte) bool) int {
+		for i, c := range b {
+			if special(c) {
+				return i
+			}
+		}
+		return 8
+	}
+	isSpecial := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
+	isBackslash := func(c byte) bool { return c == '\\' }
+	rng := rand.New(rand.NewSource(1))
+	const alphabet = "a\"\\\x00\x1f\x20\x21\x5b\x5d\x7f\x80\xff"
 	var b [8]byte
-	for v := 0; v < 256; v++ {
-		for pos := 0; pos < 8; pos++ {
-			for k := range b {
-				b[k] = 'a'
-			}
-			b[pos] = byte(v)
-			want := v == '"' || v == '\\' || v < 0x20
-			if got := stringSpecial(binary.LittleEndian.Uint64(b[:])); got != want {
-				t.Fatalf("stringSpecial(%q) = %v", b, got)
-			}
+	for n := 0; n < 200000; n++ {
+		for k := range b {
+			b[k] = alphabet[rng.Intn(len(alphabet))]
+		}
+		if n < 256*8 { // every byte value at every position, among plain bytes
+			b = [8]byte{'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'}
+			b[n%8] = byte(n / 8)
+		}
+		x := binary.LittleEndian.Uint64(b[:])
+		if got, want := bits.TrailingZeros64(stringSpecial(x))>>3, first(b[:], isSpecial); got != want {
+			t.Fatalf("stringSpecial(%q): first special byte at %d, want %d", b, got, want)
+		}
+		if got, want := bits.TrailingZeros64(backslashes(x))>>3, first(b[:], isBackslash); got != want {
+			t.Fatalf("backslashes(%q): first backslash at %d, want %d", b, got, want)
+		}
+	}
+}
+
+// TestEscapeRoundTrip checks appendEscaped and appendUnescaped against
+// encoding/json on texts of every length around the eight-byte steps.
+func TestEscapeRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	const alphabet = "ab \"\\/\n\t\x01\x1fé€😀<>&"
+	for n := 0; n < 20000; n++ {
+		var v []byte
+		for len(v) < n%40 {
+			v = append(v, alphabet[rng.Intn(len(alphabet))])
+		}
+		v = []byte(strings.ToValidUTF8(string(v), "?"))
+		esc := appendEscaped(nil, v)
+		var viaJSON string
+		if err := json.Unmarshal([]byte(`"`+string(esc)+`"`), &viaJSON); err != nil || viaJSON != string(v) {
+			t.Fatalf("appendEscaped(%q) = %q: encoding/json reads %q, %v", v, esc, viaJSON, err)
+		}
+		std, _ := json.Marshal(string(v))
+		if got := appendUnescaped(nil, std[1:len(std)-1]); string(got) != string(v) {
+			t.Fatalf("appendUnescaped(%s) = %q, want %q", std, got, v)
+		}
+		if end, _, ok := scanString(std, 0); !ok || end != len(std) {
+			t.Fatalf("scanString(%s) = %d, %v; want %d, true", std, end, ok, len(std))
 		}
 	}
 }
