@@ -419,10 +419,20 @@ func TestKMSKeyringEncryptFailureLeavesNoKey(t *testing.T) {
 	if m.DataKey != nil || len(m.EncryptedDataKeys) != 0 {
 		t.Fatal("materials written on failure")
 	}
+	// Through an Encryptor the keyring's error comes back as it is, and the
+	// caller's buffer as it was: AppendEncrypt documents that it returns
+	// dst unchanged on error. Encrypt's nil dst could not show either.
 	e, _ := encrypt.New(encrypt.WithKeyring(kr))
-	msg, err := e.Encrypt(ctx, []byte("secret"), nil)
-	if err == nil || msg != nil || strings.Contains(err.Error(), "secret") {
-		t.Fatalf("Encrypt: got %q, %v; want an error and no message", msg, err)
+	dst := append(make([]byte, 0, 256), "kept:"...)
+	back, err := e.AppendEncrypt(ctx, dst, []byte("secret"), nil)
+	if !errors.As(err, &ke) || ke.Kind != encrypt.KMSAccessDenied || ke.Op != "Encrypt" {
+		t.Fatalf("AppendEncrypt: got %v, want the keyring's access-denied KMSError", err)
+	}
+	if len(back) != len(dst) || cap(back) != cap(dst) || &back[0] != &dst[0] || string(back) != "kept:" {
+		t.Fatalf("AppendEncrypt: got %q (cap %d), want dst %q (cap %d) back unchanged", back, cap(back), dst, cap(dst))
+	}
+	if bytes.Contains(back[:cap(back)], []byte("secret")) {
+		t.Fatal("AppendEncrypt: the plaintext is in the buffer after a failure")
 	}
 }
 
