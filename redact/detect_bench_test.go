@@ -170,23 +170,6 @@ func runDetect(t *testing.T, find func([]byte, *matchSet), typ Type, cases []det
 	}
 }
 
-func TestHasDigit(t *testing.T) {
-	var b [8]byte
-	for v := 0; v < 256; v++ {
-		for pos := 0; pos < 8; pos++ {
-			for k := range b {
-				b[k] = 'a'
-			}
-			b[pos] = byte(v)
-			want := '0' <= v && v <= '9'
-			if got := hasDigit(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-				uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56); got != want {
-				t.Fatalf("hasDigit(%q) = %v", b, got)
-			}
-		}
-	}
-}
-
 // TestRedactorHardNegatives runs the whole default Redactor over the clean
 // log: nothing in it may change.
 func TestRedactorHardNegatives(t *testing.T) {

@@ -5,26 +5,6 @@ import (
 	"math/bits"
 )
 
-// hasDigit reports whether any of the eight bytes of x is an ASCII digit
-// (the "hasbetween" bit trick, for bytes in (47, 58)).
-func hasDigit(x uint64) bool {
-	const ones, high, low7 = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
-	t := x & low7
-	return (ones*(127+58)-t)&^x&(t+ones*(127-47))&high != 0
-}
-
-// nextDigit returns the index of the first digit in s at or after i, or
-// len(s). It skips eight bytes at a time.
-func nextDigit(s []byte, i int) int {
-	for i+8 <= len(s) && !hasDigit(binary.LittleEndian.Uint64(s[i:])) {
-		i += 8
-	}
-	for i < len(s) && class[s[i]]&cDigit == 0 {
-		i++
-	}
-	return i
-}
-
 // digitRun is a maximal run of digits, s[start:end]. Whether it stands on
 // its own (tokenBefore) is for the detectors to ask, after their cheaper
 // checks.

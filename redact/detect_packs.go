@@ -38,14 +38,14 @@ func groupedDigits(s []byte, i int, sizes []int, d []byte) (end int, sep byte, o
 	return p, sep, true
 }
 
-// eachDigitStart calls f at every digit of s that starts a run of digits.
-func eachDigitStart(s []byte, f func(i int) int) {
-	for i := nextDigit(s, 0); i < len(s); i = nextDigit(s, i) {
-		if e := f(i); e > i {
-			i = e
-			continue
+// eachDigitStart calls f at the start of every run of digits of s, past
+// the end f returns for a value it found.
+func eachDigitStart(s []byte, m *matchSet, f func(i int) int) {
+	next := 0
+	for _, r := range m.digitRuns(s) {
+		if i := int(r.start); i >= next {
+			next = max(next, f(i))
 		}
-		i = digitRunEnd(s, i)
 	}
 }
 
@@ -66,7 +66,7 @@ func findITINs(s []byte, m *matchSet) {
 	if m.summary(s).digits < 9 {
 		return
 	}
-	eachDigitStart(s, func(i int) int {
+	eachDigitStart(s, m, func(i int) int {
 		if s[i] != '9' {
 			return 0
 		}
@@ -93,7 +93,7 @@ func findRoutingNumbers(s []byte, m *matchSet) {
 	if m.summary(s).digits < 9 {
 		return
 	}
-	eachDigitStart(s, func(i int) int {
+	eachDigitStart(s, m, func(i int) int {
 		var d [9]byte
 		e, _, ok := groupedDigits(s, i, sizes9, d[:])
 		if !ok {
@@ -171,7 +171,7 @@ func findNHSNumbers(s []byte, m *matchSet) {
 	if m.summary(s).digits < 10 {
 		return
 	}
-	eachDigitStart(s, func(i int) int {
+	eachDigitStart(s, m, func(i int) int {
 		var d [10]byte
 		e, sep, ok := groupedDigits(s, i, sizes334, d[:])
 		if !ok {
@@ -202,7 +202,7 @@ func findSINs(s []byte, m *matchSet) {
 	if m.summary(s).digits < 9 {
 		return
 	}
-	eachDigitStart(s, func(i int) int {
+	eachDigitStart(s, m, func(i int) int {
 		var d [9]byte
 		e, sep, ok := groupedDigits(s, i, sizes333, d[:])
 		if !ok || d[0] == 8 || !luhn(d[:]) {
