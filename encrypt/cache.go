@@ -141,44 +141,21 @@ func (c *CachingMaterialsManager) EncryptionMaterials(ctx context.Context, req E
 		return c.next.EncryptionMaterials(ctx, req) // reports the context's error
 	}
 	n := uint64(req.PlaintextLength)
-	for {
-		c.mu.Lock()
-		if el := c.entries[key]; el != nil {
-			e := el.Value.(*cacheEntry)
-			if c.expired(e) || e.messages >= c.cfg.MaxMessages || e.bytes+n > c.cfg.MaxBytes || e.bytes+n < e.bytes {
-				c.remove(el)
-			} else {
-				e.messages++
-				e.bytes += n
-				c.lru.MoveToFront(el)
-				m := copyEncryption(e.enc)
-				c.mu.Unlock()
-				return m, nil
-			}
+	use := func(e *cacheEntry) (*EncryptionMaterials, bool) {
+		if e.messages >= c.cfg.MaxMessages || e.bytes+n > c.cfg.MaxBytes || e.bytes+n < e.bytes {
+			return nil, false
 		}
-		if f := c.flights[key]; f != nil {
-			c.mu.Unlock()
-			if err := c.wait(ctx, f); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		f := &flight{done: make(chan struct{})}
-		c.flights[key] = f
-		c.mu.Unlock()
-
-		m, err := c.next.EncryptionMaterials(ctx, req)
-		if err == nil && (m == nil || !cacheable(m.Suite)) {
-			c.land(ctx, key, f, nil, nil)
-			return m, nil
-		}
-		var e *cacheEntry
-		if err == nil {
-			e = &cacheEntry{key: key, messages: 1, bytes: n, enc: copyEncryption(m)}
-		}
-		c.land(ctx, key, f, e, err)
-		return m, err
+		e.messages++
+		e.bytes += n
+		return copyEncryption(e.enc), true
 	}
+	return cached(ctx, c, key, use, func() (*EncryptionMaterials, *cacheEntry, error) {
+		m, err := c.next.EncryptionMaterials(ctx, req)
+		if err != nil || m == nil || !cacheable(m.Suite) {
+			return m, nil, err
+		}
+		return m, &cacheEntry{messages: 1, bytes: n, enc: copyEncryption(m)}, nil
+	})
 }
 
 // DecryptionMaterials implements MaterialsManager.
@@ -190,23 +167,39 @@ func (c *CachingMaterialsManager) DecryptionMaterials(ctx context.Context, req D
 	if err != nil {
 		return c.next.DecryptionMaterials(ctx, req)
 	}
+	use := func(e *cacheEntry) (*DecryptionMaterials, bool) { return copyDecryption(e.dec), true }
+	return cached(ctx, c, key, use, func() (*DecryptionMaterials, *cacheEntry, error) {
+		m, err := c.next.DecryptionMaterials(ctx, req)
+		if err != nil || m == nil || len(m.DataKey) != req.Suite.DataKeyLength() {
+			return m, nil, err
+		}
+		return m, &cacheEntry{dec: copyDecryption(m)}, nil
+	})
+}
+
+// cached returns the materials of the entry of key, through use, or else
+// those of fetch, making one call of fetch for concurrent misses of key. use
+// is called with c.mu held on an entry younger than MaxAge; it reports false
+// when the entry may serve no more, which drops it. fetch returns the
+// materials, the entry to cache for them (nil for none) and its error.
+func cached[M any](ctx context.Context, c *CachingMaterialsManager, key cacheKey, use func(*cacheEntry) (M, bool), fetch func() (M, *cacheEntry, error)) (M, error) {
 	for {
 		c.mu.Lock()
 		if el := c.entries[key]; el != nil {
-			e := el.Value.(*cacheEntry)
-			if c.expired(e) {
-				c.remove(el)
-			} else {
-				c.lru.MoveToFront(el)
-				m := copyDecryption(e.dec)
-				c.mu.Unlock()
-				return m, nil
+			if e := el.Value.(*cacheEntry); !c.expired(e) {
+				if m, ok := use(e); ok {
+					c.lru.MoveToFront(el)
+					c.mu.Unlock()
+					return m, nil
+				}
 			}
+			c.remove(el)
 		}
 		if f := c.flights[key]; f != nil {
 			c.mu.Unlock()
 			if err := c.wait(ctx, f); err != nil {
-				return nil, err
+				var none M
+				return none, err
 			}
 			continue
 		}
@@ -214,10 +207,9 @@ func (c *CachingMaterialsManager) DecryptionMaterials(ctx context.Context, req D
 		c.flights[key] = f
 		c.mu.Unlock()
 
-		m, err := c.next.DecryptionMaterials(ctx, req)
-		var e *cacheEntry
-		if err == nil && m != nil && len(m.DataKey) == req.Suite.DataKeyLength() {
-			e = &cacheEntry{key: key, dec: copyDecryption(m)}
+		m, e, err := fetch()
+		if e != nil {
+			e.key = key
 		}
 		c.land(ctx, key, f, e, err)
 		return m, err
