@@ -285,11 +285,10 @@ func (c *CachingMaterialsManager) Len() int {
 // appendix A): SHA-512 of SHA-512(partition), 0x01 and the suite (0x00
 // without one), and SHA-512 of the serialized context.
 func (c *CachingMaterialsManager) encryptionKey(req EncryptionRequest) (cacheKey, error) {
-	ec, err := serializeContext(req.Context)
+	ech, err := contextDigest(req.Context)
 	if err != nil {
 		return cacheKey{}, err
 	}
-	ech := sha512.Sum512(ec)
 	h := sha512.New()
 	h.Write(c.partition[:])
 	if req.Suite == 0 {
@@ -308,7 +307,7 @@ func (c *CachingMaterialsManager) encryptionKey(req EncryptionRequest) (cacheKey
 // of the serialized encrypted data keys, 64 zero bytes, and SHA-512 of the
 // serialized context.
 func (c *CachingMaterialsManager) decryptionKey(req DecryptionRequest) (cacheKey, error) {
-	ec, err := serializeContext(req.Context)
+	ech, err := contextDigest(req.Context)
 	if err != nil {
 		return cacheKey{}, err
 	}
@@ -322,7 +321,6 @@ func (c *CachingMaterialsManager) decryptionKey(req DecryptionRequest) (cacheKey
 		edks[i] = sha512.Sum512(buf)
 	}
 	slices.SortFunc(edks, func(a, b [sha512.Size]byte) int { return bytes.Compare(a[:], b[:]) })
-	ech := sha512.Sum512(ec)
 	h := sha512.New()
 	h.Write(c.partition[:])
 	h.Write([]byte{byte(req.Suite >> 8), byte(req.Suite)})
@@ -335,6 +333,21 @@ func (c *CachingMaterialsManager) decryptionKey(req DecryptionRequest) (cacheKey
 	var k cacheKey
 	h.Sum(k[:0])
 	return k, nil
+}
+
+// contextDigest returns SHA-512 of the serialized context ec, serialized on
+// the stack when it is small, as it is on every cache lookup.
+func contextDigest(ec map[string]string) ([sha512.Size]byte, error) {
+	n, err := contextSize(ec, true)
+	if err != nil {
+		return [sha512.Size]byte{}, err
+	}
+	var buf [256]byte
+	b := buf[:0]
+	if n > len(buf) {
+		b = make([]byte, 0, n)
+	}
+	return sha512.Sum512(appendContext(b, ec)), nil
 }
 
 // copyEncryption returns a copy of m that shares nothing mutable with it but

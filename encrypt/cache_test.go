@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha512"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -440,6 +442,22 @@ func TestCacheEncryptor(t *testing.T) {
 	}
 	if enc, dec := ck.enc.Load(), ck.dec.Load(); enc != 2 || dec != 2 {
 		t.Fatalf("keyring calls: %d encrypt, %d decrypt, want 2 and 2", enc, dec)
+	}
+}
+
+func TestContextDigest(t *testing.T) {
+	long := map[string]string{"a": strings.Repeat("x", 300), "b": "2"}
+	for _, ec := range []map[string]string{nil, {"a": "1", "b": "2"}, long} {
+		ser, err := serializeContext(ec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := contextDigest(ec); err != nil || got != sha512.Sum512(ser) {
+			t.Errorf("context of %d bytes: digest %x, %v; want SHA-512 of its serialization", len(ser), got[:8], err)
+		}
+	}
+	if _, err := contextDigest(map[string]string{"a": "\xff"}); err == nil {
+		t.Error("a context that is not UTF-8 has a digest")
 	}
 }
 
