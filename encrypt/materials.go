@@ -2,6 +2,7 @@ package encrypt
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
@@ -79,4 +80,18 @@ func (d *defaultMaterials) DecryptionMaterials(ctx context.Context, req Decrypti
 		return nil, ErrDecrypt
 	}
 	return m, nil
+}
+
+// generateDataKey makes m.DataKey, of the suite's length (32 bytes for an
+// unknown suite), when it is nil: what a raw keyring does as a generator.
+func (m *EncryptionMaterials) generateDataKey() {
+	if m.DataKey != nil {
+		return
+	}
+	n := m.Suite.DataKeyLength()
+	if n == 0 {
+		n = 32
+	}
+	m.DataKey = make([]byte, n)
+	rand.Read(m.DataKey)
 }

@@ -52,14 +52,7 @@ var _ Keyring = (*rawAES)(nil)
 
 // OnEncrypt implements Keyring.
 func (r *rawAES) OnEncrypt(ctx context.Context, m *EncryptionMaterials) error {
-	if m.DataKey == nil {
-		n := m.Suite.DataKeyLength()
-		if n == 0 {
-			n = 32
-		}
-		m.DataKey = make([]byte, n)
-		rand.Read(m.DataKey)
-	}
+	m.generateDataKey()
 	aad, err := serializeContext(m.Context)
 	if err != nil {
 		return err

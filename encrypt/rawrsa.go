@@ -71,14 +71,7 @@ var _ Keyring = (*rawRSA)(nil)
 
 // OnEncrypt implements Keyring.
 func (r *rawRSA) OnEncrypt(ctx context.Context, m *EncryptionMaterials) error {
-	if m.DataKey == nil {
-		n := m.Suite.DataKeyLength()
-		if n == 0 {
-			n = 32
-		}
-		m.DataKey = make([]byte, n)
-		rand.Read(m.DataKey)
-	}
+	m.generateDataKey()
 	var ct []byte
 	var err error
 	if r.padding == RSAPKCS1 {
