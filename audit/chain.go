@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -66,8 +67,9 @@ func (e *CertifyError) Unwrap() error { return e.Err }
 // Chain writes audit records to one writer as a hash chain: a genesis record
 // (sequence 0), one record per [Chain.Record], and a close record. Each
 // record is one line (canonical JSON and '\n') written with a single Write
-// call. It is safe for concurrent use: records reach the writer in sequence
-// order.
+// call, from a buffer the chain reuses (as [io.Writer] requires, the writer
+// must not retain it). It is safe for concurrent use: records reach the
+// writer in sequence order.
 //
 // Every record carries an OCSF record_integrity attestation:
 //
@@ -108,7 +110,8 @@ type Chain struct {
 	key      []byte // HMAC mode: k_seq
 	records  uint64 // API Activity records written
 	closed   bool
-	att      []byte
+	att      []byte // seal's scratch: the attestation the fingerprint covers
+	line     []byte // seal's scratch: the record line
 }
 
 func (c *Chain) now() time.Time {
@@ -328,7 +331,9 @@ func splitBody(r map[string]any) (body []byte, split int) {
 
 // seal inserts the attestation into a record encoded without it (body,
 // attestation at split), signs and writes it, and advances the chain. It
-// runs under c.mu.
+// runs under c.mu, and builds the line in c.line, which it keeps: once that
+// has grown to the records' size, the lock is held across no allocation for
+// it.
 func (c *Chain) seal(body []byte, split int, uid string, typeUID int) error {
 	h := sha256.New()
 	h.Write(body[:split])
@@ -349,12 +354,15 @@ func (c *Chain) seal(body []byte, split int, uid string, typeUID int) error {
 		sig = hmacSum(c.key, fp[:])
 	}
 
-	line := make([]byte, 0, len(body)+len(c.att)+256)
+	// The signed attestation is c.att, its fingerprint and its signature:
+	// some 330 bytes more.
+	line := slices.Grow(c.line[:0], len(body)+len(c.att)+512)
 	line = append(line, body[:split]...)
 	line = append(line, ',')
 	line = c.appendAttestation(line, &fp, sig)
 	line = append(line, body[split:]...)
 	line = append(line, '\n')
+	c.line = line
 	n, err := c.w.Write(line)
 	if err == nil && n < len(line) {
 		err = io.ErrShortWrite
