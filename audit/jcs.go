@@ -143,6 +143,40 @@ func (p *canonParser) literal(dst []byte, lit string) []byte {
 	return append(dst, lit...)
 }
 
+// begin skips the white space after '[' or '{' and reports whether an
+// element or member follows; if not, it consumes close.
+func (p *canonParser) begin(close byte) bool {
+	p.space()
+	if p.pos < len(p.data) && p.data[p.pos] == close {
+		p.pos++
+		return false
+	}
+	return true
+}
+
+// next consumes the ',' or the close that ends an element or member and
+// reports whether another follows; it reports false on an error.
+func (p *canonParser) next(close byte, unterminated, unexpected string) bool {
+	if p.err != nil {
+		return false
+	}
+	p.space()
+	if p.pos >= len(p.data) {
+		p.fail(unterminated)
+		return false
+	}
+	p.pos++
+	switch p.data[p.pos-1] {
+	case ',':
+		p.space()
+		return true
+	case close:
+		return false
+	}
+	p.fail(unexpected)
+	return false
+}
+
 func (p *canonParser) array(dst []byte) []byte {
 	p.pos++
 	if p.depth++; p.depth > maxDepth {
@@ -152,29 +186,12 @@ func (p *canonParser) array(dst []byte) []byte {
 	d := len(p.path)
 	p.path = append(p.path, "\x00[]") // arrays never match an excluded path
 	dst = append(dst, '[')
-	p.space()
-	if p.pos < len(p.data) && p.data[p.pos] == ']' {
-		p.pos++
-	} else {
-		for p.err == nil {
-			dst = p.value(dst)
-			p.space()
-			if p.pos >= len(p.data) {
-				p.fail("unterminated array")
-				break
-			}
-			c := p.data[p.pos]
-			p.pos++
-			if c == ']' {
-				break
-			}
-			if c != ',' {
-				p.fail("expected , or ]")
-				break
-			}
+	start := len(dst)
+	for more := p.begin(']'); more; more = p.next(']', "unterminated array", "expected , or ]") {
+		if len(dst) > start {
 			dst = append(dst, ',')
-			p.space()
 		}
+		dst = p.value(dst)
 	}
 	p.path = p.path[:d]
 	p.depth--
@@ -217,68 +234,48 @@ func (p *canonParser) object(dst []byte) []byte {
 	start := len(dst)
 	sorted := true
 	emitted := 0
-	p.space()
-	if p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
-	} else {
-		for p.err == nil {
-			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-				p.fail("expected a member name")
-				break
-			}
-			key := p.key()
-			p.space()
-			if p.err == nil && (p.pos >= len(p.data) || p.data[p.pos] != ':') {
-				p.fail("expected :")
-			}
-			p.pos++
-			p.space()
-			if p.err != nil {
-				break
-			}
-			drop := len(p.exclude) > 0 && p.excluded(key)
-			mstart := len(dst)
-			if emitted > 0 {
-				dst = append(dst, ',')
-			}
-			kstart := len(dst)
-			dst = appendString(dst, key)
-			dst = append(dst, ':')
-			d := len(p.path)
-			if len(p.exclude) > 0 && p.inExcludedPrefix(key) {
-				p.path = append(p.path, string(key))
-			} else {
-				p.path = append(p.path, "\x00") // no excluded path below
-			}
-			dst = p.value(dst)
-			p.path = p.path[:d]
-			if drop {
-				// Keep the name for the duplicate check, drop the text.
-				dst = dst[:mstart]
-				kstart = mstart
-			} else {
-				emitted++
-			}
-			if n := len(p.members); n > base && compareUTF16(p.members[n-1].key, key) >= 0 {
-				sorted = false
-			}
-			p.members = append(p.members, canonMember{key: key, start: kstart, end: len(dst)})
-			p.space()
-			if p.pos >= len(p.data) {
-				p.fail("unterminated object")
-				break
-			}
-			c := p.data[p.pos]
-			p.pos++
-			if c == '}' {
-				break
-			}
-			if c != ',' {
-				p.fail("expected , or }")
-				break
-			}
-			p.space()
+	for more := p.begin('}'); more; more = p.next('}', "unterminated object", "expected , or }") {
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			p.fail("expected a member name")
+			break
 		}
+		key := p.key()
+		p.space()
+		if p.err == nil && (p.pos >= len(p.data) || p.data[p.pos] != ':') {
+			p.fail("expected :")
+		}
+		p.pos++
+		p.space()
+		if p.err != nil {
+			break
+		}
+		drop := len(p.exclude) > 0 && p.excluded(key)
+		mstart := len(dst)
+		if emitted > 0 {
+			dst = append(dst, ',')
+		}
+		kstart := len(dst)
+		dst = appendString(dst, key)
+		dst = append(dst, ':')
+		d := len(p.path)
+		if len(p.exclude) > 0 && p.inExcludedPrefix(key) {
+			p.path = append(p.path, string(key))
+		} else {
+			p.path = append(p.path, "\x00") // no excluded path below
+		}
+		dst = p.value(dst)
+		p.path = p.path[:d]
+		if drop {
+			// Keep the name for the duplicate check, drop the text.
+			dst = dst[:mstart]
+			kstart = mstart
+		} else {
+			emitted++
+		}
+		if n := len(p.members); n > base && compareUTF16(p.members[n-1].key, key) >= 0 {
+			sorted = false
+		}
+		p.members = append(p.members, canonMember{key: key, start: kstart, end: len(dst)})
 	}
 	if p.err == nil && !sorted {
 		dst = p.sortMembers(dst, start, p.members[base:])
