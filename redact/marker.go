@@ -108,17 +108,26 @@ func appendMarkers(spans []markerSpan, s []byte) []markerSpan {
 	return spans
 }
 
-// partialEnd returns the end of the digits a partial mask kept, when the
-// stars at s[i] (and the separators between them) are followed by one to
-// four digits; else 0.
+// partialEnd returns the end of what a partial mask kept, when the stars at
+// s[i] (and the separators between them) are followed by one to four digits
+// and the separators between those ("****-****-1111", "*****0.0.1.0"); else
+// 0.
 func partialEnd(s []byte, i int) int {
+	isSep := func(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' }
 	j := i
-	for j < len(s) && (s[j] == '*' || (s[j] == ' ' || s[j] == '-' || s[j] == '.') && j+1 < len(s) && (s[j+1] == '*' || isDigitByte(s[j+1]))) {
+	for j < len(s) && (s[j] == '*' || isSep(s[j]) && j+1 < len(s) && (s[j+1] == '*' || isDigitByte(s[j+1]))) {
 		j++
 	}
-	d := digitRunEnd(s, j)
-	if d == j || d-j > 4 {
-		return 0
+	end, digits := 0, 0
+	for ; j < len(s) && digits < 4; j++ {
+		switch c := s[j]; {
+		case isDigitByte(c):
+			digits++
+			end = j + 1
+		case isSep(c) && j+1 < len(s) && isDigitByte(s[j+1]):
+		default:
+			return end
+		}
 	}
-	return d
+	return end
 }
