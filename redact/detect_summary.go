@@ -36,6 +36,7 @@ const (
 	fC                          // C c
 	fV                          // V v
 	fS                          // S s
+	fDigits9                    // nine digits or more (set by summarize)
 )
 
 var sumFlag = func() (t [256]uint32) {
@@ -132,6 +133,9 @@ func summarize(s []byte) textSum {
 		sum.flags |= f0 | f1
 		sum.digits += int(a0&0xffff) + int(a1&0xffff)
 		sum.upper += int(a0>>16) + int(a1>>16)
+	}
+	if sum.digits >= 9 {
+		sum.flags |= fDigits9
 	}
 	return sum
 }

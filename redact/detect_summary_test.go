@@ -39,8 +39,11 @@ func TestSummarize(t *testing.T) {
 			}
 			wantChain = max(wantChain, chain)
 		}
+		if want.digits >= 9 {
+			want.flags |= fDigits9
+		}
 		if got != want || gotChain != wantChain {
-			t.Fatalf("summarize(%q) = %+v %d, want %+v %d", b, got, gotChain, want, wantChain)
+			t.Fatalf("summarize(%.80q) = %+v %d, want %+v %d", b, got, gotChain, want, wantChain)
 		}
 	}
 }

@@ -3,27 +3,32 @@ package redact
 // builtinDetectors lists every built-in detector, in the order they run. A
 // detector may add matches of several types (the key-value detector adds
 // secrets, names, addresses and dates of birth); its typ is the one that
-// turns it on and off. minLen and minDigits repeat the first test of each
-// detector, so that the many short values of a document skip the call.
+// turns it on and off. Each gate repeats the first tests of its detector
+// (a byte it cannot do without, the rarest when it needs several), so that
+// the many short values of a document skip most calls.
 var builtinDetectors = []detector{
-	{typ: TypeSecret, find: findKeyed, minLen: 3}, // values under sensitive keys in free text: password=..., "token": ...
-	{typ: TypePrivateKey, find: findPrivateKeys, minLen: 30},
-	{typ: TypeJWT, find: findJWTs, minLen: 20},
-	{typ: TypeAuthorization, find: findAuthorization, minLen: 9},
-	{typ: TypeAWSAccessKeyID, find: findAWSAccessKeyIDs, minLen: 20},
-	{typ: TypeAWSSecretAccessKey, find: findAWSSecretKeys, minLen: 46},
-	{typ: TypeVendorToken, find: findVendorTokens, minLen: 14},
-	{typ: TypeEmail, find: findEmails, minLen: 6},
-	{typ: TypeCreditCard, find: findCards, minLen: 13, minDigits: 13},
-	{typ: TypeCardCVV, find: findCVVs, minLen: 3, minDigits: 3},
-	{typ: TypeCardExpiry, find: findExpiries, minLen: 8, minDigits: 4},
-	{typ: TypeIBAN, find: findIBANs, minLen: 15, minDigits: 2},
-	{typ: TypeSSN, find: findSSNs, minLen: 9, minDigits: 9},
-	{typ: TypePhone, find: findPhones, minLen: 8, minDigits: 1},
-	{typ: TypeIPAddress, find: findIPs, minLen: 7},
-	{typ: TypeUSITIN, find: findITINs, minLen: 9, minDigits: 9},
-	{typ: TypeUSRouting, find: findRoutingNumbers, minLen: 9, minDigits: 9},
-	{typ: TypeUKNINO, find: findNINOs, minLen: 9, minDigits: 6},
-	{typ: TypeUKNHS, find: findNHSNumbers, minLen: 10, minDigits: 10},
-	{typ: TypeCASIN, find: findSINs, minLen: 9, minDigits: 9},
+	// values under sensitive keys in free text: password=..., "token": ..., API key ...
+	{typ: TypeSecret, find: findKeyed, gate: gate{minLen: 3, any: fEq | fColon | fW | fY}},
+	{typ: TypePrivateKey, find: findPrivateKeys, gate: gate{minLen: 30, any: fBu}},
+	{typ: TypeJWT, find: findJWTs, gate: gate{minLen: 20, any: fJ}},
+	// Bearer/Basic, user:pass@host, X-Amz-Credential=
+	{typ: TypeAuthorization, find: findAuthorization, gate: gate{minLen: 9, any: fBu | fBl | fAt | fEq | fPercent}},
+	{typ: TypeAWSAccessKeyID, find: findAWSAccessKeyIDs, gate: gate{minLen: 20, minUpper: 4, any: fA}},
+	{typ: TypeAWSSecretAccessKey, find: findAWSSecretKeys, gate: gate{minLen: 46, any: fC}},
+	// ghp_, sk_live_, xox, AIza, ya29.
+	{typ: TypeVendorToken, find: findVendorTokens, gate: gate{minLen: 14, any: fUnder | fX | fZ | fY}},
+	{typ: TypeEmail, find: findEmails, gate: gate{minLen: 6, any: fAt | fPercent | fBslash}},
+	{typ: TypeCreditCard, find: findCards, gate: gate{minLen: 13, minDigits: 13}},
+	// the keywords (cvv, cvc, csc, security code) all have a c
+	{typ: TypeCardCVV, find: findCVVs, gate: gate{minLen: 3, minDigits: 3, any: fC, key: keyCard}},
+	{typ: TypeCardExpiry, find: findExpiries, gate: gate{minLen: 8, minDigits: 4, any: fX | fV}},
+	{typ: TypeIBAN, find: findIBANs, gate: gate{minLen: 15, minDigits: 2, minUpper: 2}},
+	{typ: TypeSSN, find: findSSNs, gate: gate{minLen: 9, minDigits: 9, any: fDash | fS, key: keySSN}},
+	{typ: TypePhone, find: findPhones, gate: gate{minLen: 8, minDigits: 1, any: fPlus | fPercent | fDigits9}},
+	{typ: TypeIPAddress, find: findIPs, gate: gate{minLen: 7, any: fDot | fColon}},
+	{typ: TypeUSITIN, find: findITINs, gate: gate{minLen: 9, minDigits: 9}},
+	{typ: TypeUSRouting, find: findRoutingNumbers, gate: gate{minLen: 9, minDigits: 9}},
+	{typ: TypeUKNINO, find: findNINOs, gate: gate{minLen: 9, minDigits: 6, minUpper: 3}},
+	{typ: TypeUKNHS, find: findNHSNumbers, gate: gate{minLen: 10, minDigits: 10}},
+	{typ: TypeCASIN, find: findSINs, gate: gate{minLen: 9, minDigits: 9}},
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash/maphash"
+	"math/bits"
 	"regexp"
 	"slices"
 	"sync"
@@ -65,15 +66,15 @@ const (
 type detector struct {
 	typ  Type
 	find func(s []byte, m *matchSet)
-	// minLen and minDigits: texts shorter, or with fewer digits, hold
-	// nothing for this detector.
-	minLen, minDigits int
+	gate
 }
 
 // Redactor finds and replaces sensitive values. Build it with [New]; it is
 // safe for concurrent use.
 type Redactor struct {
-	detectors      []detector
+	detectors      []detector // built-in ones first, at most 64
+	gates          *gates     // of the built-in detectors
+	custom         []detector
 	sensitiveKeys  map[string]bool // normalised extra key names
 	keys           *keyCache
 	allow          map[string]bool
@@ -114,6 +115,7 @@ func New(c Config) (*Redactor, error) {
 			r.detectors = append(r.detectors, d)
 		}
 	}
+	r.gates = newGates(r.detectors)
 	r.names = slices.Clone(r.names)
 	for _, cu := range c.Custom {
 		re, err := regexp.Compile(cu.Pattern)
@@ -125,7 +127,7 @@ func New(c Config) (*Redactor, error) {
 		}
 		t := Type(len(r.names))
 		r.names = append(r.names, cu.Type)
-		r.detectors = append(r.detectors, customDetector(t, re, cu.Validate))
+		r.custom = append(r.custom, customDetector(t, re, cu.Validate))
 	}
 	def := Mask
 	if op, ok := c.Operators["*"]; ok {
@@ -411,13 +413,14 @@ func isTimestamp(s []byte) bool {
 	return false
 }
 
-// detect runs the detectors that can find something in s.
+// detect runs over s the built-in detectors whose gate s passes, then the
+// custom ones.
 func (r *Redactor) detect(s []byte, m *matchSet) {
-	digits := m.summary(s).digits
-	for i := range r.detectors {
-		if d := &r.detectors[i]; len(s) >= d.minLen && digits >= d.minDigits {
-			d.find(s, m)
-		}
+	for open := r.gates.open(len(s), m.summary(s), m.key); open != 0; open &= open - 1 {
+		r.detectors[bits.TrailingZeros64(open)].find(s, m)
+	}
+	for i := range r.custom {
+		r.custom[i].find(s, m)
 	}
 }
 
