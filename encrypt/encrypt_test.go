@@ -649,3 +649,30 @@ func TestAppendEncrypt(t *testing.T) {
 		t.Errorf("on error: %q, %v", back, err)
 	}
 }
+
+// failAfterKey makes the data key, keeps the materials, and fails: a
+// keyring whose second KMS key refuses.
+type failAfterKey struct{ m *EncryptionMaterials }
+
+func (k *failAfterKey) OnEncrypt(_ context.Context, m *EncryptionMaterials) error {
+	m.generateDataKey()
+	k.m = m
+	return errors.New("second key refused")
+}
+
+func (k *failAfterKey) OnDecrypt(context.Context, *DecryptionMaterials, []EncryptedDataKey) error {
+	return ErrDecrypt
+}
+
+func TestFailedKeyringLeavesNoDataKey(t *testing.T) {
+	k := &failAfterKey{}
+	if _, err := NewMaterialsManager(k).EncryptionMaterials(context.Background(), EncryptionRequest{}); err == nil {
+		t.Fatal("no error from a failing keyring")
+	}
+	if k.m == nil || len(k.m.DataKey) == 0 {
+		t.Fatal("the keyring made no data key")
+	}
+	if !bytes.Equal(k.m.DataKey, make([]byte, len(k.m.DataKey))) {
+		t.Errorf("the data key of the failed request is still there: %x", k.m.DataKey)
+	}
+}

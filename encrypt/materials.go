@@ -42,14 +42,19 @@ func (d *defaultMaterials) EncryptionMaterials(ctx context.Context, req Encrypti
 		m.SigningKey = k
 		m.Context[publicKeyField] = pub
 	}
-	if err := d.keyring.OnEncrypt(ctx, m); err != nil {
+	err := d.keyring.OnEncrypt(ctx, m)
+	switch {
+	case err != nil:
+	case len(m.DataKey) != si.keyLen:
+		err = fmt.Errorf("encrypt: keyring gave a data key of %d bytes, want %d", len(m.DataKey), si.keyLen)
+	case len(m.EncryptedDataKeys) == 0:
+		err = errors.New("encrypt: keyring gave no encrypted data key")
+	}
+	if err != nil {
+		// A keyring may fail after making the data key (a second KMS key
+		// refusing): no copy of it outlives the failure.
+		clear(m.DataKey)
 		return nil, err
-	}
-	if len(m.DataKey) != si.keyLen {
-		return nil, fmt.Errorf("encrypt: keyring gave a data key of %d bytes, want %d", len(m.DataKey), si.keyLen)
-	}
-	if len(m.EncryptedDataKeys) == 0 {
-		return nil, errors.New("encrypt: keyring gave no encrypted data key")
 	}
 	return m, nil
 }

@@ -52,11 +52,11 @@ var _ Keyring = (*rawAES)(nil)
 
 // OnEncrypt implements Keyring.
 func (r *rawAES) OnEncrypt(ctx context.Context, m *EncryptionMaterials) error {
-	m.generateDataKey()
 	aad, err := serializeContext(m.Context)
 	if err != nil {
 		return err
 	}
+	m.generateDataKey()
 	info := make([]byte, 0, len(r.name)+8+ivLen)
 	info = append(info, r.name...)
 	info = binary.BigEndian.AppendUint32(info, tagLen*8)
