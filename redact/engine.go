@@ -72,8 +72,8 @@ type detector struct {
 // Redactor finds and replaces sensitive values. Build it with [New]; it is
 // safe for concurrent use.
 type Redactor struct {
-	detectors      []detector // built-in ones first, at most 64
-	gates          *gates     // of the built-in detectors
+	detectors      []detector // the built-in ones turned on
+	gates          *gates     // of detectors
 	custom         []detector
 	sensitiveKeys  map[string]bool // normalised extra key names
 	keys           *keyCache

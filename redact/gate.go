@@ -37,6 +37,9 @@ type gates struct {
 }
 
 func newGates(ds []detector) *gates {
+	if len(ds) > 64 {
+		panic("redact: more built-in detectors than the bits of a gate set")
+	}
 	g := &gates{}
 	for i, d := range ds {
 		bit := uint64(1) << i
