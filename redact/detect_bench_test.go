@@ -170,7 +170,8 @@ type detectCase struct {
 }
 
 // runDetect runs find over each case's text and compares the matches of
-// type t with the wanted values.
+// type t, settled as the engine settles them (repeats included), with the
+// wanted values.
 func runDetect(t *testing.T, find func([]byte, *matchSet), typ Type, cases []detectCase) {
 	t.Helper()
 	for _, c := range cases {
@@ -178,7 +179,7 @@ func runDetect(t *testing.T, find func([]byte, *matchSet), typ Type, cases []det
 		s := []byte(c.in)
 		find(s, m)
 		var got []string
-		for _, mt := range resolve(m.ms) {
+		for _, mt := range resolve(withRepeats(s, m.ms)) {
 			if mt.typ == typ {
 				got = append(got, c.in[mt.start:mt.end])
 			}

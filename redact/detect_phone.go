@@ -119,7 +119,6 @@ func e164At(s []byte, lo, st, p int, m *matchSet) int {
 }
 
 func findNationalPhones(s []byte, m *matchSet) {
-	from := len(m.ms)
 	next := 0
 	for _, r := range m.digitRuns(s) {
 		i, e := int(r.start), int(r.end)
@@ -137,7 +136,6 @@ func findNationalPhones(s []byte, m *matchSet) {
 			next = e
 		}
 	}
-	repeatMatches(s, m, TypePhone, from)
 }
 
 // phoneContext reports whether a phone keyword precedes s[i] closely, with
@@ -165,27 +163,3 @@ func nationalAt(s []byte, i int) int {
 	return end
 }
 
-// repeatMatches adds, for each match of type t from m.ms[from:], the other
-// places where the same value stands on its own in s: a value confirmed by
-// its context once is the same value where it is repeated without it.
-func repeatMatches(s []byte, m *matchSet, t Type, from int) {
-	to := len(m.ms)
-	for k := from; k < to; k++ {
-		mt := m.ms[k]
-		if mt.typ != t {
-			continue
-		}
-		v := s[mt.start:mt.end]
-		for i := 0; i < len(s); {
-			j := bytes.Index(s[i:], v)
-			if j < 0 {
-				break
-			}
-			st, e := i+j, i+j+len(v)
-			if st != mt.start && !tokenBefore(s, st) && !tokenAfter(s, e) {
-				m.add(t, st, e)
-			}
-			i = e
-		}
-	}
-}

@@ -18,7 +18,6 @@ func findSSNs(s []byte, m *matchSet) {
 	if sum := m.summary(s); len(s) < 9 || sum.digits < 9 || m.key != keySSN && !sum.any(fDash|fS) {
 		return
 	}
-	from := len(m.ms)
 	next := 0
 	for _, r := range m.digitRuns(s) {
 		i, e := int(r.start), int(r.end)
@@ -37,7 +36,6 @@ func findSSNs(s []byte, m *matchSet) {
 		m.add(TypeSSN, i, end)
 		next = end
 	}
-	repeatMatches(s, m, TypeSSN, from)
 }
 
 // ssnAt checks for an SSN (dashed, spaced or bare) starting at the digit
