@@ -221,7 +221,7 @@ func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base in
 		}
 		*fs = append(*fs, Finding{Type: r.typeName(mt.typ), Start: base + mt.start, End: base + mt.end})
 		dst = append(dst, s[last:mt.start]...)
-		dst = r.replace(dst, mt.typ, v)
+		dst = r.replaceIn(dst, s, mt)
 		last = mt.end
 	}
 	if changed {
@@ -509,14 +509,45 @@ func resolve(ms []match) []match {
 	return out
 }
 
+// replaceIn appends the operator's replacement of the match mt of the text
+// s. A partial mask keeps no digit of a value that digits follow closely
+// ("4000 04000 4000 00000", "(0100000100 (000000"): kept, its last four
+// would read as the start of the number that follows, and redacting again
+// would find that number.
+func (r *Redactor) replaceIn(dst, s []byte, mt match) []byte {
+	v := s[mt.start:mt.end]
+	if r.ops[mt.typ] == Partial && partialTypes[mt.typ] && digitsClose(s, mt.end) {
+		return appendPartial(dst, v, 0)
+	}
+	return r.replace(dst, mt.typ, v)
+}
+
+// digitsClose reports whether a digit follows s[e], after at most two
+// separators of the groups of a number.
+func digitsClose(s []byte, e int) bool {
+	for k := e; k < min(len(s), e+3); k++ {
+		switch c := s[k]; {
+		case isDigitByte(c):
+			return true
+		case c != ' ' && c != '-' && c != '.' && c != '(' && c != ')' && c != '/':
+			return false
+		}
+	}
+	return false
+}
+
+// partialTypes are the types the partial operator applies to; it masks the
+// others.
+var partialTypes = [256]bool{TypeCreditCard: true, TypePhone: true}
+
 // replace appends the operator's replacement of value v of type t.
 func (r *Redactor) replace(dst []byte, t Type, v []byte) []byte {
 	switch r.ops[t] {
 	case Remove:
 		return dst
 	case Partial:
-		if t == TypeCreditCard || t == TypePhone {
-			return appendPartial(dst, v)
+		if partialTypes[t] {
+			return appendPartial(dst, v, min(4, len(v)-len(bytes.TrimRight(v, "0123456789"))))
 		}
 	case HMAC:
 		mac := hmac.New(sha256.New, r.hmacKey)
@@ -535,8 +566,12 @@ func (r *Redactor) replace(dst []byte, t Type, v []byte) []byte {
 	return append(dst, ']')
 }
 
-// appendPartial masks every digit of v but the last four, keeping separators.
-func appendPartial(dst, v []byte) []byte {
+// appendPartial masks every digit of v but the last keep, keeping
+// separators. The partial operator keeps the last four digits when they end
+// the value in one group, fewer when its last group is shorter: the digits
+// kept never span a separator, so they cannot read as a number of their own
+// ("+*****0.0.1.0" would be an address).
+func appendPartial(dst, v []byte, keep int) []byte {
 	digits := 0
 	for _, c := range v {
 		if isDigitByte(c) {
@@ -545,7 +580,7 @@ func appendPartial(dst, v []byte) []byte {
 	}
 	for _, c := range v {
 		if isDigitByte(c) {
-			if digits > 4 {
+			if digits > keep {
 				c = '*'
 			}
 			digits--

@@ -108,26 +108,33 @@ func appendMarkers(spans []markerSpan, s []byte) []markerSpan {
 	return spans
 }
 
+// minPartialStars is the fewest stars of a partial mask: the shortest
+// number it masks, a seven-digit phone, keeps four digits of seven.
+const minPartialStars = 3
+
 // partialEnd returns the end of what a partial mask kept, when the stars at
-// s[i] (and the separators between them) are followed by one to four digits
-// and the separators between those ("****-****-1111", "*****0.0.1.0"); else
-// 0.
+// s[i] (at least minPartialStars, and the separators between them) are
+// followed by digits ("****-****-1111"): the first four of them at most, the
+// most the mask keeps, all in one group (see appendPartial); else 0. A star
+// or two before a number ("*4111 1111 1111 1111") is no mask.
 func partialEnd(s []byte, i int) int {
 	isSep := func(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' }
-	j := i
+	j, stars := i, 0
 	for j < len(s) && (s[j] == '*' || isSep(s[j]) && j+1 < len(s) && (s[j+1] == '*' || isDigitByte(s[j+1]))) {
+		if s[j] == '*' {
+			stars++
+		}
 		j++
 	}
-	end, digits := 0, 0
-	for ; j < len(s) && digits < 4; j++ {
-		switch c := s[j]; {
-		case isDigitByte(c):
-			digits++
-			end = j + 1
-		case isSep(c) && j+1 < len(s) && isDigitByte(s[j+1]):
-		default:
-			return end
-		}
+	if stars < minPartialStars {
+		return 0
 	}
-	return end
+	e := j
+	for e < len(s) && e < j+4 && isDigitByte(s[e]) {
+		e++
+	}
+	if e == j {
+		return 0
+	}
+	return e
 }

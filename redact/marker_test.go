@@ -38,15 +38,17 @@ func TestMarkers(t *testing.T) {
 		}
 	}
 	for s, want := range map[string]int{
-		"************1111":  16,
-		"****-******-6604":  16,
-		"*****0.0.1.0 x":    12,
-		"+* (***) ***-0123": 0, // from the first star: no digit follows its run
-		"***-0123":          8,
-		"****12345":         8,
-		"** bold":           0,
-		"*":                 0,
-		"**** 1234 5678 9":  9,
+		"************1111":     16,
+		"****-******-6604":     16,
+		"*****0.0.1.0 x":       6, // the kept digits are one group
+		"+* (***) ***-0123":    0, // from the first star: no digit follows its run
+		"***-0123":             8,
+		"****12345":            8,
+		"** bold":              0,
+		"*4111 1111 1111 1111": 0, // a star before a number is no mask
+		"**12":                 0,
+		"*":                    0,
+		"**** 1234 5678 9":     9,
 	} {
 		if got := partialEnd([]byte(s), 0); got != want {
 			t.Errorf("partialEnd(%q) = %d, want %d", s, got, want)
