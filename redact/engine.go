@@ -40,6 +40,12 @@ type matchSet struct {
 	runsDone bool
 }
 
+// reset readies m for a new text under a key of class key.
+func (m *matchSet) reset(key keyClass, sensitive map[string]bool, keepPrivateIPs bool) {
+	m.ms, m.key, m.sensitive, m.keepPrivateIPs = m.ms[:0], key, sensitive, keepPrivateIPs
+	m.sumDone, m.runsDone = false, false
+}
+
 func (m *matchSet) add(t Type, start, end int) {
 	if start < end {
 		m.ms = append(m.ms, match{start: start, end: end, typ: t})
@@ -235,8 +241,7 @@ func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base in
 // The caller puts it back in matchPool.
 func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 	m := matchPool.Get().(*matchSet)
-	m.ms, m.key, m.sensitive = m.ms[:0], key, r.sensitiveKeys
-	m.keepPrivateIPs, m.sumDone = r.keepPrivateIPs, false
+	m.reset(key, r.sensitiveKeys, r.keepPrivateIPs)
 	if plainValue(s) {
 		return m
 	}
@@ -326,8 +331,7 @@ func (r *Redactor) lookAgain(s []byte, m *matchSet) bool {
 		}
 	}
 	m2 := matchPool.Get().(*matchSet)
-	m2.ms, m2.key, m2.sensitive = m2.ms[:0], m.key, m.sensitive
-	m2.keepPrivateIPs, m2.sumDone = m.keepPrivateIPs, false
+	m2.reset(m.key, m.sensitive, m.keepPrivateIPs)
 	r.detect(b, m2)
 	if len(m2.ms) > 0 {
 		m2.ms = withRepeats(s, m2.ms)
