@@ -126,6 +126,7 @@ type auditor struct {
 	digest   []byte
 	failOpen bool
 	margin   time.Duration
+	aws      *awsConfigSource
 
 	chain atomic.Pointer[audit.Chain] // set once, under mu; read without it
 
@@ -138,7 +139,7 @@ func newAuditor(c *config, w io.Writer, logger *zap.Logger) *auditor {
 		return nil
 	}
 	a := &auditor{w: w, logger: logger, r: c.redactor, keyID: c.auditKeyID, hmacBlob: c.auditHMACKMS,
-		failOpen: c.auditFailOpen, margin: c.margin}
+		failOpen: c.auditFailOpen, margin: c.margin, aws: c.aws}
 	if len(c.redactKeyKMS) > 0 && len(c.redaction.HMACKey) > 0 {
 		a.digest = c.redaction.HMACKey
 	}
@@ -171,7 +172,7 @@ func (a *auditor) getChain(ctx context.Context, inv *middleware.Invocation) (*au
 		cfg.FunctionARN = inv.FunctionName
 	}
 	if a.keyID != "" || len(a.hmacBlob) > 0 {
-		awsCfg, err := loadAWSConfig(ctx)
+		awsCfg, err := a.aws.load(ctx)
 		if err != nil {
 			return nil, &AuditError{Reason: "loading the AWS configuration failed", Err: err}
 		}

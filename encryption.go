@@ -96,6 +96,7 @@ type encryptorKey struct{}
 type encryptorSource struct {
 	fixed  *encrypt.Encryptor // WithEncryptor
 	keyIDs []string           // WithKMSKey or COMPLIANCE_KMS_KEY_ID
+	aws    *awsConfigSource
 
 	built atomic.Pointer[encrypt.Encryptor] // set once, under mu; read without it
 	mu    sync.Mutex                        // serialises building
@@ -106,11 +107,11 @@ type encryptorSource struct {
 func newEncryptorSource(c *config) *encryptorSource {
 	switch {
 	case len(c.kmsKeyIDs) > 0 && c.kmsFromEnv:
-		return &encryptorSource{keyIDs: c.kmsKeyIDs}
+		return &encryptorSource{keyIDs: c.kmsKeyIDs, aws: c.aws}
 	case c.encryptor != nil:
 		return &encryptorSource{fixed: c.encryptor}
 	case len(c.kmsKeyIDs) > 0:
-		return &encryptorSource{keyIDs: c.kmsKeyIDs}
+		return &encryptorSource{keyIDs: c.kmsKeyIDs, aws: c.aws}
 	}
 	return nil
 }
@@ -129,7 +130,7 @@ func (s *encryptorSource) get(ctx context.Context) *encrypt.Encryptor {
 	if e := s.built.Load(); e != nil {
 		return e
 	}
-	e, err := newKMSEncryptor(ctx, s.keyIDs)
+	e, err := newKMSEncryptor(ctx, s.aws, s.keyIDs)
 	if err != nil {
 		// Not kept: the next invocation tries again.
 		return failingEncryptor(err)
@@ -141,10 +142,36 @@ func (s *encryptorSource) get(ctx context.Context) *encrypt.Encryptor {
 // loadAWSConfig loads the AWS SDK's configuration from the environment.
 var loadAWSConfig = func(ctx context.Context) (aws.Config, error) { return awsconfig.LoadDefaultConfig(ctx) }
 
+// awsConfigSource loads the AWS SDK's configuration once for everything of
+// a Wrap that calls KMS (the redaction key, the audit chain, the
+// Encryptor): a load that failed is not kept, so the next caller tries
+// again. A nil source loads on every call.
+type awsConfigSource struct {
+	mu  sync.Mutex
+	cfg *aws.Config // under mu
+}
+
+func (s *awsConfigSource) load(ctx context.Context) (aws.Config, error) {
+	if s == nil {
+		return loadAWSConfig(ctx)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg != nil {
+		return *s.cfg, nil
+	}
+	cfg, err := loadAWSConfig(ctx)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	s.cfg = &cfg
+	return cfg, nil
+}
+
 // newKMSEncryptor builds an Encryptor over the KMS keys keyIDs with the
 // default data key cache.
-func newKMSEncryptor(ctx context.Context, keyIDs []string) (*encrypt.Encryptor, error) {
-	cfg, err := loadAWSConfig(ctx)
+func newKMSEncryptor(ctx context.Context, awsCfg *awsConfigSource, keyIDs []string) (*encrypt.Encryptor, error) {
+	cfg, err := awsCfg.load(ctx)
 	if err != nil {
 		return nil, &EncryptorError{Reason: "loading the AWS configuration failed", Err: err}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -119,5 +120,34 @@ func TestEncryptorSourceGet(t *testing.T) {
 	}
 	if *calls != 3 {
 		t.Errorf("%d attempts to build, want 3", *calls)
+	}
+}
+
+// failingHTTP fails every request without sending it.
+type failingHTTP struct{}
+
+func (failingHTTP) Do(*http.Request) (*http.Response, error) {
+	return nil, errors.New("no network in tests")
+}
+
+// The AWS configuration is loaded once for everything of a Wrap that calls
+// KMS: here the Encryptor and the audit chain's certifier.
+func TestAWSConfigLoadedOnce(t *testing.T) {
+	t.Setenv("COMPLIANCE_KMS_KEY_ID", "")
+	t.Setenv("COMPLIANCE_AUDIT_KMS_KEY_ID", "")
+	var noErr error
+	calls := stubAWSConfig(t, aws.Config{Region: "eu-west-1", HTTPClient: failingHTTP{},
+		Retryer: func() aws.Retryer { return aws.NopRetryer{} }}, &noErr)
+	const key = "arn:aws:kms:eu-west-1:123456789012:key/k"
+	h := Wrap(func(ctx context.Context) error {
+		Encryptor(ctx)
+		return nil
+	}, WithOutput(&bytes.Buffer{}), WithKMSKey(key), WithAuditSigningKey(key))
+	var ae *AuditError
+	if _, err := h.Invoke(context.Background(), []byte(`{}`)); !errors.As(err, &ae) {
+		t.Fatalf("got %v, want an *AuditError (KMS cannot be reached)", err)
+	}
+	if *calls != 1 {
+		t.Errorf("the AWS configuration was loaded %d times, want 1", *calls)
 	}
 }

@@ -55,6 +55,7 @@ type config struct {
 	noAudit       bool   // WithoutAudit
 
 	sink zapcore.WriteSyncer // out, locked: shared by the logs and the audit records
+	aws  *awsConfigSource    // the AWS SDK's configuration, loaded once for every KMS client
 }
 
 // WithOutput sets where log lines and audit records go (default os.Stdout).
@@ -127,6 +128,7 @@ func newConfig(opts []Option) (*config, error) {
 		level:  zapcore.InfoLevel,
 		margin: DefaultDeadlineMargin,
 		env:    middleware.EnvironmentFromOS(),
+		aws:    &awsConfigSource{},
 	}
 	for _, o := range opts {
 		if o != nil {

@@ -47,7 +47,7 @@ func redactionKeyConfig(c *config) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), redactKeyTimeout)
 	defer cancel()
-	cfg, err := loadAWSConfig(ctx)
+	cfg, err := c.aws.load(ctx)
 	if err != nil {
 		return &ConfigError{Var: source, Err: err}
 	}
