@@ -2,7 +2,6 @@ package compliance
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -105,11 +104,9 @@ func auditConfig(c *config) error {
 			return &ConfigError{Var: "COMPLIANCE_AUDIT_FAIL_OPEN", Err: fmt.Errorf("want true or false, got %q", v)}
 		}
 	}
-	if v := strings.TrimSpace(os.Getenv("COMPLIANCE_AUDIT_HMAC_KEY_KMS")); v != "" {
-		blob, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(blob) == 0 {
-			return &ConfigError{Var: "COMPLIANCE_AUDIT_HMAC_KEY_KMS", Err: errors.New("want the standard base64 of a KMS CiphertextBlob")}
-		}
+	if blob, err := envKMSBlob("COMPLIANCE_AUDIT_HMAC_KEY_KMS"); err != nil {
+		return err
+	} else if blob != nil {
 		c.auditHMACKMS = blob
 	}
 	return nil

@@ -35,11 +35,9 @@ const redactKeyTimeout = 5 * time.Second
 // WithRedactionKeyFromKMS or COMPLIANCE_REDACT_HMAC_KEY_KMS gives.
 func redactionKeyConfig(c *config) error {
 	source := "WithRedactionKeyFromKMS"
-	if v := strings.TrimSpace(os.Getenv("COMPLIANCE_REDACT_HMAC_KEY_KMS")); v != "" {
-		blob, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(blob) == 0 {
-			return &ConfigError{Var: "COMPLIANCE_REDACT_HMAC_KEY_KMS", Err: errors.New("want the standard base64 of a KMS CiphertextBlob")}
-		}
+	if blob, err := envKMSBlob("COMPLIANCE_REDACT_HMAC_KEY_KMS"); err != nil {
+		return err
+	} else if blob != nil {
 		c.redactKeyKMS, source = blob, "COMPLIANCE_REDACT_HMAC_KEY_KMS"
 	}
 	if len(c.redactKeyKMS) == 0 || c.noRedaction {
@@ -57,4 +55,18 @@ func redactionKeyConfig(c *config) error {
 	}
 	c.redaction.HMACKey = key
 	return nil
+}
+
+// envKMSBlob returns the KMS CiphertextBlob that the environment variable
+// name holds in standard base64, nil when it is unset or blank.
+func envKMSBlob(name string) ([]byte, error) {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return nil, nil
+	}
+	blob, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || len(blob) == 0 {
+		return nil, &ConfigError{Var: name, Err: errors.New("want the standard base64 of a KMS CiphertextBlob")}
+	}
+	return blob, nil
 }

@@ -20,3 +20,16 @@ func TestRedactionKeyFromKMSBadBlob(t *testing.T) {
 		t.Fatalf("got %v, want a *ConfigError naming COMPLIANCE_REDACT_HMAC_KEY_KMS", err)
 	}
 }
+
+// So does one in COMPLIANCE_AUDIT_HMAC_KEY_KMS.
+func TestAuditHMACKeyFromKMSBadBlob(t *testing.T) {
+	for _, v := range []string{"not base64!", "===="} {
+		t.Setenv("COMPLIANCE_AUDIT_HMAC_KEY_KMS", v)
+		h := compliance.Wrap(func(context.Context) error { return nil })
+		_, err := h.Invoke(context.Background(), []byte(`{}`))
+		var ce *compliance.ConfigError
+		if !errors.As(err, &ce) || ce.Var != "COMPLIANCE_AUDIT_HMAC_KEY_KMS" {
+			t.Fatalf("%q: got %v, want a *ConfigError naming COMPLIANCE_AUDIT_HMAC_KEY_KMS", v, err)
+		}
+	}
+}
