@@ -39,6 +39,21 @@ func TestFallbackLoggerRedactsUnderABadEnvironment(t *testing.T) {
 	}
 }
 
+// The logger outside Wrap makes no KMS call at all: without options, nothing
+// of it would use the redaction key that COMPLIANCE_REDACT_HMAC_KEY_KMS
+// names, and the call could block the first Logger call for seconds.
+func TestFallbackLoggerCallsNoKMS(t *testing.T) {
+	t.Setenv("COMPLIANCE_REDACT_HMAC_KEY_KMS", "AQIDBAUGBwg=")
+	errLoad := errors.New("no configuration")
+	calls := stubAWSConfig(t, aws.Config{}, &errLoad)
+	if c := fallbackConfig(); c.redactor == nil {
+		t.Fatal("the fallback logger has no redactor")
+	}
+	if *calls != 0 {
+		t.Errorf("the fallback logger loaded the AWS configuration %d times, want 0", *calls)
+	}
+}
+
 // stubAWSConfig makes loadAWSConfig return cfg and err for the test's
 // duration, and counts its calls.
 func stubAWSConfig(t *testing.T, cfg aws.Config, err *error) *int {

@@ -32,9 +32,10 @@ var fallbackLogger = sync.OnceValue(func() *zap.Logger { return zap.New(newCore(
 
 // fallbackConfig is the configuration of the logger outside Wrap: the
 // environment's, or, where the environment is malformed, the defaults,
-// redaction included.
+// redaction included. It calls no KMS: without options, no operator uses
+// the redaction key, and there is no audit chain or Encryptor.
 func fallbackConfig() *config {
-	c, err := newConfig(nil)
+	c, err := newConfig([]Option{optionFunc(func(c *config) { c.noKMS = true })})
 	if err != nil {
 		r, _ := redact.New(redact.Config{}) // the zero Config is always valid
 		c = &config{out: os.Stdout, level: zapcore.InfoLevel, redactor: r}

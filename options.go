@@ -54,8 +54,9 @@ type config struct {
 	auditHMACKMS  []byte // WithAuditHMACKeyFromKMS or COMPLIANCE_AUDIT_HMAC_KEY_KMS
 	noAudit       bool   // WithoutAudit
 
-	sink zapcore.WriteSyncer // out, locked: shared by the logs and the audit records
-	aws  *awsConfigSource    // the AWS SDK's configuration, loaded once for every KMS client
+	sink  zapcore.WriteSyncer // out, locked: shared by the logs and the audit records
+	aws   *awsConfigSource    // the AWS SDK's configuration, loaded once for every KMS client
+	noKMS bool                // the fallback logger's: the redaction key is checked, not decrypted
 }
 
 // WithOutput sets where log lines and audit records go (default os.Stdout).

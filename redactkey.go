@@ -40,7 +40,7 @@ func redactionKeyConfig(c *config) error {
 	} else if blob != nil {
 		c.redactKeyKMS, source = blob, "COMPLIANCE_REDACT_HMAC_KEY_KMS"
 	}
-	if len(c.redactKeyKMS) == 0 || c.noRedaction {
+	if len(c.redactKeyKMS) == 0 || c.noRedaction || c.noKMS {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), redactKeyTimeout)
