@@ -106,8 +106,6 @@ type encryptorSource struct {
 // no encryption.
 func newEncryptorSource(c *config) *encryptorSource {
 	switch {
-	case len(c.kmsKeyIDs) > 0 && c.kmsFromEnv:
-		return &encryptorSource{keyIDs: c.kmsKeyIDs, aws: c.aws}
 	case c.encryptor != nil:
 		return &encryptorSource{fixed: c.encryptor}
 	case len(c.kmsKeyIDs) > 0:
@@ -227,7 +225,7 @@ func encryption(s *encryptorSource) middleware.Middleware {
 var kmsKeyIDPattern = regexp.MustCompile(`^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_+=,.@-]+|alias/[A-Za-z0-9/_-]+|(mrk-)?[0-9a-fA-F-]{32,36})$`)
 
 // encryptionConfig checks the key IDs of WithKMSKey, then applies
-// COMPLIANCE_KMS_KEY_ID to c.
+// COMPLIANCE_KMS_KEY_ID to c, in place of WithKMSKey and WithEncryptor.
 func encryptionConfig(c *config) error {
 	if c.kmsKeySet {
 		if len(c.kmsKeyIDs) == 0 {
@@ -258,6 +256,6 @@ func encryptionConfig(c *config) error {
 	if len(ids) == 0 {
 		return &ConfigError{Var: name, Err: errors.New("no key ARN in the list")}
 	}
-	c.kmsKeyIDs, c.kmsFromEnv = ids, true
+	c.kmsKeyIDs, c.encryptor = ids, nil // the operator's keys replace WithEncryptor too
 	return nil
 }

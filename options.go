@@ -46,7 +46,6 @@ type config struct {
 	kmsKeyIDs    []string           // WithKMSKey or COMPLIANCE_KMS_KEY_ID
 	kmsKeySet    bool               // WithKMSKey was given, with key IDs or not
 	redactKeyKMS []byte             // WithRedactionKeyFromKMS: the encrypted hmac key
-	kmsFromEnv   bool               // kmsKeyIDs came from COMPLIANCE_KMS_KEY_ID
 	encryptor    *encrypt.Encryptor // WithEncryptor
 
 	auditKeyID    string // WithAuditSigningKey or COMPLIANCE_AUDIT_KMS_KEY_ID
