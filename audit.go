@@ -177,10 +177,15 @@ func (a *auditor) getChain(ctx context.Context, inv *middleware.Invocation) (*au
 			awsCfg.Region = encrypt.KeyRegion(a.keyID)
 		}
 		if a.keyID != "" {
-			if awsCfg.Region == "" {
+			// KMS signs only in the key's own Region: its ARN's, else the configuration's.
+			region := encrypt.KeyRegion(a.keyID)
+			if region == "" {
+				region = awsCfg.Region
+			}
+			if region == "" {
 				return nil, &AuditError{Reason: "building the KMS client failed", Err: kmsclient.ErrNoRegion}
 			}
-			cfg.Certifier = audit.KMSCertifier(kms.NewFromConfig(awsCfg), a.keyID)
+			cfg.Certifier = audit.KMSCertifier(kms.NewFromConfig(awsCfg, func(o *kms.Options) { o.Region = region }), a.keyID)
 		}
 		if len(a.hmacBlob) > 0 {
 			key, err := kmsclient.DecryptDataKey(ctx, awsCfg, a.hmacBlob)

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -164,5 +165,39 @@ func TestAWSConfigLoadedOnce(t *testing.T) {
 	}
 	if *calls != 1 {
 		t.Errorf("the AWS configuration was loaded %d times, want 1", *calls)
+	}
+}
+
+// hostsHTTP records the host of every request and fails it unsent.
+type hostsHTTP struct {
+	mu    sync.Mutex
+	hosts []string
+}
+
+func (h *hostsHTTP) Do(req *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hosts = append(h.hosts, req.URL.Host)
+	return nil, errors.New("no network in tests")
+}
+
+// The audit chain's signing key is called in the Region of its ARN, not in
+// the function's when they differ.
+func TestAuditSigningKeyInItsRegion(t *testing.T) {
+	t.Setenv("COMPLIANCE_AUDIT_KMS_KEY_ID", "")
+	rec := &hostsHTTP{}
+	var noErr error
+	stubAWSConfig(t, aws.Config{Region: "eu-west-1", HTTPClient: rec, Credentials: aws.AnonymousCredentials{},
+		Retryer: func() aws.Retryer { return aws.NopRetryer{} }}, &noErr)
+	h := Wrap(func(context.Context) error { return nil }, WithOutput(&bytes.Buffer{}),
+		WithAuditSigningKey("arn:aws:kms:us-west-2:123456789012:key/k"))
+	var ae *AuditError
+	if _, err := h.Invoke(context.Background(), []byte(`{}`)); !errors.As(err, &ae) {
+		t.Fatalf("got %v, want an *AuditError (KMS cannot be reached)", err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.hosts) == 0 || !strings.Contains(rec.hosts[0], "us-west-2") {
+		t.Errorf("KMS called at %q, want the key's Region us-west-2", rec.hosts)
 	}
 }
