@@ -137,7 +137,8 @@ func newAuditor(c *config, w io.Writer, logger *zap.Logger) *auditor {
 	}
 	a := &auditor{w: w, logger: logger, r: c.redactor, keyID: c.auditKeyID, hmacBlob: c.auditHMACKMS,
 		failOpen: c.auditFailOpen, margin: c.margin, aws: c.aws}
-	if len(c.redactKeyKMS) > 0 && len(c.redaction.HMACKey) > 0 {
+	if len(c.redactKeyKMS) > 0 && c.redactor != nil {
+		// The redaction key KMS decrypted (redactionKeyConfig): ours to clear.
 		a.digest = c.redaction.HMACKey
 	}
 	return a
@@ -200,6 +201,10 @@ func (a *auditor) getChain(ctx context.Context, inv *middleware.Invocation) (*au
 	if err != nil {
 		return nil, &AuditError{Reason: "starting the audit chain failed", Err: err}
 	}
+	// The chain keeps a copy of the digest key (the redaction key KMS
+	// decrypted): ours is not needed again.
+	clear(a.digest)
+	a.digest = nil
 	a.chain.Store(ch)
 	return ch, nil
 }

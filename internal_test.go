@@ -113,6 +113,24 @@ func TestAuditorGetChain(t *testing.T) {
 	}
 }
 
+// Once the chain holds its copy of the digest key (the redaction key KMS
+// decrypted), the auditor's is cleared, and records are still written.
+func TestAuditorClearsDigestKey(t *testing.T) {
+	key := bytes.Repeat([]byte{0x5a}, 32)
+	out := &bytes.Buffer{}
+	a := &auditor{w: out, digest: key}
+	inv := &middleware.Invocation{FunctionName: "f", RequestID: "r"}
+	if err := a.record(context.Background(), &audit.Event{Invocation: inv, Outcome: audit.OutcomeSuccess, Request: []byte(`{}`), Response: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(key, make([]byte, 32)) || a.digest != nil {
+		t.Errorf("the auditor still holds the digest key after starting the chain")
+	}
+	if n := bytes.Count(out.Bytes(), []byte{'\n'}); n != 2 {
+		t.Errorf("%d records written, want the genesis and one", n)
+	}
+}
+
 // An Encryptor that could not be built is not kept: the next invocation
 // tries again; one that was built is handed out from then on.
 func TestEncryptorSourceGet(t *testing.T) {
