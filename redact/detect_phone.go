@@ -162,4 +162,3 @@ func nationalAt(s []byte, i int) int {
 	}
 	return end
 }
-
