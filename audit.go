@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"go.uber.org/zap"
 
 	"github.com/lambda-compliance/compliance/audit"
@@ -178,15 +177,11 @@ func (a *auditor) getChain(ctx context.Context, inv *middleware.Invocation) (*au
 			awsCfg.Region = encrypt.KeyRegion(a.keyID)
 		}
 		if a.keyID != "" {
-			// KMS signs only in the key's own Region: its ARN's, else the configuration's.
-			region := encrypt.KeyRegion(a.keyID)
-			if region == "" {
-				region = awsCfg.Region
+			client, err := kmsclient.NewClients(awsCfg).ForKey(a.keyID)
+			if err != nil {
+				return nil, &AuditError{Reason: "building the KMS client failed", Err: err}
 			}
-			if region == "" {
-				return nil, &AuditError{Reason: "building the KMS client failed", Err: kmsclient.ErrNoRegion}
-			}
-			cfg.Certifier = audit.KMSCertifier(kms.NewFromConfig(awsCfg, func(o *kms.Options) { o.Region = region }), a.keyID)
+			cfg.Certifier = audit.KMSCertifier(client, a.keyID)
 		}
 		if len(a.hmacBlob) > 0 {
 			key, err := kmsclient.DecryptDataKey(ctx, awsCfg, a.hmacBlob)

@@ -16,14 +16,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/lambda-compliance/compliance/audit"
-	"github.com/lambda-compliance/compliance/encrypt"
 	"github.com/lambda-compliance/compliance/internal/kmsclient"
 )
 
@@ -199,7 +197,7 @@ func (v *verifier) options(ctx context.Context) (audit.VerifyOptions, error) {
 		if err != nil {
 			return opts, fmt.Errorf("--kms: loading the AWS configuration: %w", err)
 		}
-		opts.KMS = &regionalKMS{cfg: cfg, clients: map[string]*kms.Client{}}
+		opts.KMS = regionalKMS{kmsclient.NewClients(cfg)}
 		if opts.HMACKey == nil {
 			opts.HMACKeyFunc = func(ctx context.Context, _ string, ciphertext []byte) ([]byte, error) {
 				if len(ciphertext) == 0 {
@@ -232,27 +230,13 @@ func decodeBase64(s string) ([]byte, error) {
 
 // regionalKMS fetches public keys through one KMS client per Region: that
 // of the key ARN, else the configuration's.
-type regionalKMS struct {
-	cfg     aws.Config
-	mu      sync.Mutex
-	clients map[string]*kms.Client
-}
+type regionalKMS struct{ clients *kmsclient.Clients }
 
-func (r *regionalKMS) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, optFns ...func(*kms.Options)) (*kms.GetPublicKeyOutput, error) {
-	region := encrypt.KeyRegion(aws.ToString(in.KeyId))
-	if region == "" {
-		region = r.cfg.Region
+func (r regionalKMS) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, optFns ...func(*kms.Options)) (*kms.GetPublicKeyOutput, error) {
+	c, err := r.clients.ForKey(aws.ToString(in.KeyId))
+	if err != nil {
+		return nil, err
 	}
-	if region == "" {
-		return nil, kmsclient.ErrNoRegion
-	}
-	r.mu.Lock()
-	c := r.clients[region]
-	if c == nil {
-		c = kms.NewFromConfig(r.cfg, func(o *kms.Options) { o.Region = region })
-		r.clients[region] = c
-	}
-	r.mu.Unlock()
 	return c.GetPublicKey(ctx, in, optFns...)
 }
 

@@ -32,21 +32,46 @@ func Keyring(cfg aws.Config, keyIDs ...string) (encrypt.Keyring, error) {
 	if cfg.Region == "" {
 		return nil, ErrNoRegion
 	}
-	var mu sync.Mutex
-	clients := map[string]*kms.Client{}
+	clients := NewClients(cfg)
 	return encrypt.KMSKeyringByRegion(func(region string) (encrypt.KMSClient, error) {
-		if region == "" {
-			region = cfg.Region
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		c := clients[region]
-		if c == nil {
-			c = kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = region })
-			clients[region] = c
-		}
-		return c, nil
+		return clients.InRegion(region)
 	}, keyIDs...)
+}
+
+// Clients makes KMS clients from one configuration, one per Region, and
+// keeps them.
+type Clients struct {
+	cfg aws.Config
+	mu  sync.Mutex
+	m   map[string]*kms.Client
+}
+
+// NewClients returns the clients of cfg.
+func NewClients(cfg aws.Config) *Clients { return &Clients{cfg: cfg, m: map[string]*kms.Client{}} }
+
+// ForKey returns the client of the Region of keyID's ARN, else of the
+// configuration's Region: KMS uses a key in its own Region only.
+func (c *Clients) ForKey(keyID string) (*kms.Client, error) {
+	return c.InRegion(encrypt.KeyRegion(keyID))
+}
+
+// InRegion returns the client of region, or of the configuration's Region
+// when region is empty, or ErrNoRegion when both are.
+func (c *Clients) InRegion(region string) (*kms.Client, error) {
+	if region == "" {
+		region = c.cfg.Region
+	}
+	if region == "" {
+		return nil, ErrNoRegion
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.m[region]
+	if cl == nil {
+		cl = kms.NewFromConfig(c.cfg, func(o *kms.Options) { o.Region = region })
+		c.m[region] = cl
+	}
+	return cl, nil
 }
 
 // DecryptDataKey returns the plaintext of a data key that KMS encrypted
