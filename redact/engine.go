@@ -514,30 +514,41 @@ func resolve(ms []match) []match {
 }
 
 // replaceIn appends the operator's replacement of the match mt of the text
-// s. A partial mask keeps no digit of a value that digits follow closely
-// ("4000 04000 4000 00000", "(0100000100 (000000"): kept, its last four
-// would read as the start of the number that follows, and redacting again
-// would find that number.
+// s. A partial mask keeps its digits only where what follows the value
+// cannot join them: the end of the text, or white space, a quote or a
+// closing bracket, and no digit close behind. Kept elsewhere, its last four
+// digits would read as the start of what follows ("1111@0.AC" an address,
+// "4000 00000 3000" a number), and redacting again would find it.
 func (r *Redactor) replaceIn(dst, s []byte, mt match) []byte {
 	v := s[mt.start:mt.end]
-	if r.ops[mt.typ] == Partial && partialTypes[mt.typ] && digitsClose(s, mt.end) {
+	if r.ops[mt.typ] == Partial && partialTypes[mt.typ] && !endsAlone(s, mt.end) {
 		return appendPartial(dst, v, 0)
 	}
 	return r.replace(dst, mt.typ, v)
 }
 
-// digitsClose reports whether a digit follows s[e], after at most two
-// separators of the groups of a number.
-func digitsClose(s []byte, e int) bool {
-	for k := e; k < min(len(s), e+3); k++ {
-		switch c := s[k]; {
-		case isDigitByte(c):
-			return true
-		case c != ' ' && c != '-' && c != '.' && c != '(' && c != ')' && c != '/':
+// endsAlone reports whether a value ending at s[e] is followed by nothing
+// that could continue it: the end of s, or a delimiter (a sentence's full
+// stop included) with no digit within the next two bytes.
+func endsAlone(s []byte, e int) bool {
+	if e == len(s) {
+		return true
+	}
+	switch s[e] {
+	case ' ', '\t', '\n', '\r', '"', '\'', ',', ';', ')', ']', '}':
+	case '.':
+		if e+1 < len(s) && s[e+1] != ' ' && s[e+1] != '\n' {
+			return false
+		}
+	default:
+		return false
+	}
+	for k := e + 1; k < min(len(s), e+3); k++ {
+		if isDigitByte(s[k]) {
 			return false
 		}
 	}
-	return false
+	return true
 }
 
 // partialTypes are the types the partial operator applies to; it masks the
