@@ -939,7 +939,7 @@ func (r *Redactor) redactURL(dst, v []byte, kc keyClass, fs *Findings, base int)
 		*fs = append(*fs, Finding{Type: r.typeName(mt.typ), Start: base + rs, End: base + re})
 		dst = append(dst, v[last:rs]...)
 		rb := getBuf()
-		rep := r.replace(*rb, mt.typ, dec[mt.start:mt.end])
+		rep := r.replaceIn(*rb, dec, mt)
 		dst = appendURLEscaped(dst, rep)
 		*rb = rep
 		putBuf(rb)
