@@ -676,3 +676,18 @@ func TestFailedKeyringLeavesNoDataKey(t *testing.T) {
 		t.Errorf("the data key of the failed request is still there: %x", k.m.DataKey)
 	}
 }
+
+func TestTakeDataKeyClearsARejectedKey(t *testing.T) {
+	m := &DecryptionMaterials{Suite: SuiteCommit}
+	short := bytes.Repeat([]byte{7}, 16)
+	if m.takeDataKey(short) || m.DataKey != nil {
+		t.Fatal("a 16-byte key taken for a 32-byte suite")
+	}
+	if !bytes.Equal(short, make([]byte, 16)) {
+		t.Errorf("the rejected key is still there: %x", short)
+	}
+	key := bytes.Repeat([]byte{9}, 32)
+	if !m.takeDataKey(key) || !bytes.Equal(m.DataKey, bytes.Repeat([]byte{9}, 32)) {
+		t.Error("a 32-byte key refused")
+	}
+}

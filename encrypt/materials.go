@@ -100,3 +100,15 @@ func (m *EncryptionMaterials) generateDataKey() {
 	m.DataKey = make([]byte, n)
 	rand.Read(m.DataKey)
 }
+
+// takeDataKey sets the data key to dk, which a keyring unwrapped, when it
+// has the suite's length; otherwise it clears dk (no unwrapped key outlives
+// its rejection) and reports false.
+func (m *DecryptionMaterials) takeDataKey(dk []byte) bool {
+	if want := m.Suite.DataKeyLength(); want != 0 && len(dk) != want {
+		clear(dk)
+		return false
+	}
+	m.DataKey = dk
+	return true
+}

@@ -91,13 +91,9 @@ func (r *rawAES) OnDecrypt(ctx context.Context, m *DecryptionMaterials, keys []E
 			}
 		}
 		dk, err := r.aead.Open(nil, p[8:], k.Ciphertext, aad)
-		if err != nil {
+		if err != nil || !m.takeDataKey(dk) {
 			continue
 		}
-		if want := m.Suite.DataKeyLength(); want != 0 && len(dk) != want {
-			continue
-		}
-		m.DataKey = dk
 		return nil
 	}
 	return nil

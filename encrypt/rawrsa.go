@@ -104,13 +104,9 @@ func (r *rawRSA) OnDecrypt(ctx context.Context, m *DecryptionMaterials, keys []E
 		} else {
 			dk, err = r.private.Decrypt(nil, k.Ciphertext, &rsa.OAEPOptions{Hash: cryptoHash(r.padding)})
 		}
-		if err != nil {
+		if err != nil || !m.takeDataKey(dk) {
 			continue
 		}
-		if want := m.Suite.DataKeyLength(); want != 0 && len(dk) != want {
-			continue
-		}
-		m.DataKey = dk
 		return nil
 	}
 	return nil
