@@ -37,6 +37,7 @@ const (
 	fV                          // V v
 	fS                          // S s
 	fDigits9                    // nine digits or more (set by summarize)
+	fPhrase                     // a space and a w or a y: "assword X", "PI key X" (set by summarize)
 )
 
 var sumFlag = func() (t [256]uint32) {
@@ -136,6 +137,9 @@ func summarize(s []byte) textSum {
 	}
 	if sum.digits >= 9 {
 		sum.flags |= fDigits9
+	}
+	if sum.has(fSpace) && sum.any(fW|fY) {
+		sum.flags |= fPhrase
 	}
 	return sum
 }

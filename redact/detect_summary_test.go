@@ -42,6 +42,9 @@ func TestSummarize(t *testing.T) {
 		if want.digits >= 9 {
 			want.flags |= fDigits9
 		}
+		if want.flags&fSpace != 0 && want.flags&(fW|fY) != 0 {
+			want.flags |= fPhrase
+		}
 		if got != want || gotChain != wantChain {
 			t.Fatalf("summarize(%.80q) = %+v %d, want %+v %d", b, got, gotChain, want, wantChain)
 		}

@@ -8,7 +8,7 @@ package redact
 // the many short values of a document skip most calls.
 var builtinDetectors = []detector{
 	// values under sensitive keys in free text: password=..., "token": ..., API key ...
-	{typ: TypeSecret, find: findKeyed, gate: gate{minLen: 3, any: fEq | fColon | fW | fY}},
+	{typ: TypeSecret, find: findKeyed, gate: gate{minLen: 3, any: fEq | fColon | fPhrase}},
 	{typ: TypePrivateKey, find: findPrivateKeys, gate: gate{minLen: 30, any: fBu}},
 	{typ: TypeJWT, find: findJWTs, gate: gate{minLen: 20, any: fJ}},
 	// Bearer/Basic, user:pass@host, X-Amz-Credential=

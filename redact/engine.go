@@ -367,7 +367,7 @@ func plainValue(s []byte) bool {
 	switch {
 	case len(s) == 36:
 		return isUUID(s)
-	case len(s) < 10 || len(s) > 35:
+	case len(s) < 10 || len(s) > 35 || s[4] != '-':
 		return false
 	}
 	return isTimestamp(s)

@@ -107,7 +107,7 @@ const (
 func (w *walker) mentionsBase64() bool {
 	if w.b64 == 0 {
 		w.b64 = b64No
-		if bytes.Contains(w.s, []byte("isBase64Encoded")) {
+		if indexAnchored(w.s, "isBase64Encoded", 2) >= 0 { // on the rare 'B'
 			w.b64 = b64Yes
 		}
 	}
@@ -562,22 +562,16 @@ func plausible(v []byte, kc keyClass) bool {
 }
 
 func isUUID(v []byte) bool {
-	if len(v) != 36 {
+	if len(v) != 36 || v[8] != '-' || v[13] != '-' || v[18] != '-' || v[23] != '-' {
 		return false
 	}
-	for i, c := range v {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !isDigitByte(c) && !('a' <= c && c <= 'f') && !('A' <= c && c <= 'F') {
-				return false
-			}
+	hex := cHex
+	for _, part := range [...][]byte{v[:8], v[9:13], v[14:18], v[19:23], v[24:]} {
+		for _, c := range part {
+			hex &= class[c]
 		}
 	}
-	return true
+	return hex != 0
 }
 
 // redactBase64 appends the base64 of the redaction of the base64 body v.

@@ -1,6 +1,10 @@
 package redact
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // The key-value detector of free text: logfmt (key=value), headers and YAML
 // (key: value), JSON and escaped JSON inside text ("key":"value",
@@ -17,22 +21,40 @@ func findKeyed(s []byte, m *matchSet) {
 	if sum.any(fEq | fColon) {
 		findKeyedSeps(s, m)
 	}
-	// "assword " or "PI key "
-	if sum.has(fSpace) && sum.any(fW|fY) {
+	if sum.has(fPhrase) {
 		findPhrases(s, m)
 	}
 }
 
 func findKeyedSeps(s []byte, m *matchSet) {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '=' && c != ':' {
+		// skip eight bytes at a time, straight to the next separator
+		for i+8 <= len(s) {
+			if x := separators(binary.LittleEndian.Uint64(s[i:])); x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
+		if c := s[i]; c != '=' && c != ':' {
 			continue
 		}
 		if end := keyedAt(s, i, m); end > i {
 			i = end - 1
 		}
 	}
+}
+
+// separators returns 0x80 in each byte of x that is '=' or ':', exact up
+// to the first one (as stringSpecial).
+func separators(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	e := x ^ (ones * '=')
+	c := x ^ (ones * ':')
+	return ((e-ones)&^e | (c-ones)&^c) & high
 }
 
 // keyedAt looks at the separator s[p]; when the key before it is sensitive
