@@ -420,8 +420,10 @@ func isTimestamp(s []byte) bool {
 // detect runs over s the built-in detectors whose gate s passes, then the
 // custom ones.
 func (r *Redactor) detect(s []byte, m *matchSet) {
-	for open := r.gates.open(len(s), m.summary(s), m.key); open != 0; open &= open - 1 {
-		r.detectors[bits.TrailingZeros64(open)].find(s, m)
+	if len(s) >= r.gates.shortest {
+		for open := r.gates.open(len(s), m.summary(s), m.key); open != 0; open &= open - 1 {
+			r.detectors[bits.TrailingZeros64(open)].find(s, m)
+		}
 	}
 	for i := range r.custom {
 		r.custom[i].find(s, m)
@@ -443,7 +445,7 @@ next:
 	for k := 0; k < n; k++ {
 		mt := ms[k]
 		v := s[mt.start:mt.end]
-		if len(v) < minRepeat {
+		if len(v) < minRepeat || len(v) == len(s) {
 			continue
 		}
 		for _, prev := range ms[:k] {
@@ -472,25 +474,32 @@ next:
 // for v with indexAnchored: the '@' of an address, else punctuation, else an
 // upper-case letter or a digit, else the first byte.
 func rareByte(v []byte) int {
-	best, rank := 0, 0
+	best, rank := 0, uint8(0)
 	for i, c := range v {
-		r := 0
-		switch {
-		case c == '@':
-			return i
-		case c == '+' || c == '/' || c == '=' || c == '_' || c == '%' || c == '~' || c == '!' || c == '$' || c == '*':
-			r = 3
-		case isUpperByte(c):
-			r = 2
-		case isDigitByte(c):
-			r = 1
-		}
-		if r > rank {
+		if r := byteRank[c]; r > rank {
+			if c == '@' {
+				return i
+			}
 			best, rank = i, r
 		}
 	}
 	return best
 }
+
+// byteRank ranks bytes by how rare they are in logs, for rareByte.
+var byteRank = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 2
+	}
+	for _, c := range []byte("+/=_%~!$*") {
+		t[c] = 3
+	}
+	t['@'] = 4
+	return t
+}()
 
 // resolve sorts matches by start and drops those that overlap an earlier
 // (or, at the same start, a longer) one.

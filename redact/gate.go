@@ -34,15 +34,17 @@ type gates struct {
 	byFlag   [32]uint64             // any holds the flag
 	noFlag   uint64                 // any is empty
 	byKey    [8]uint64              // key waives any
+	shortest int                    // the least minLen: shorter texts hold nothing
 }
 
 func newGates(ds []detector) *gates {
 	if len(ds) > 64 {
 		panic("redact: more built-in detectors than the bits of a gate set")
 	}
-	g := &gates{}
+	g := &gates{shortest: gateLens + 1}
 	for i, d := range ds {
 		bit := uint64(1) << i
+		g.shortest = min(g.shortest, d.minLen)
 		for n := range g.byLen {
 			if d.minLen <= n {
 				g.byLen[n] |= bit
