@@ -191,45 +191,53 @@ var amzParams = []string{"signature", "security-token", "credential"}
 
 // findAmzParams finds the values of presigned-URL parameters.
 func findAmzParams(s []byte, m *matchSet) {
-	for _, p := range [...]string{"X-Amz-", "x-amz-"} {
-		for i := 0; i < len(s); {
-			j := indexAnchored(s[i:], p, 2)
-			if j < 0 {
-				break
-			}
-			i += j + len(p)
-			q := -1
-			for _, w := range amzParams {
-				if hasFold(s, i, w) {
-					q = i + len(w)
-					break
-				}
-			}
-			if q < 0 {
-				continue
-			}
-			switch {
-			case q < len(s) && s[q] == '=':
-				q++
-			case q+3 <= len(s) && s[q] == '%' && s[q+1] == '3' && lower(s[q+2]) == 'd':
-				q += 3
-			default:
-				continue
-			}
-			e := q
-			for e < len(s) {
-				c := s[e]
-				if c == '&' || c == '"' || c == ' ' || c == '\\' || c == '#' || c == '\'' || c == '<' || c == '>' || c == ',' || c == ';' {
-					break
-				}
-				e++
-			}
-			if e > q {
-				m.add(TypeAuthorization, q, e)
-				i = e
-			}
+	// "X-Amz-" or "x-amz-", found on their 'z'
+	for z := 4; z+2 <= len(s); {
+		j := bytes.IndexByte(s[z:len(s)-1], 'z')
+		if j < 0 {
+			break
+		}
+		z += j + 1
+		if p := string(s[z-5 : z+1]); p != "X-Amz-" && p != "x-amz-" {
+			continue
+		}
+		z = amzParamAt(s, z+1, m)
+	}
+}
+
+// amzParamAt adds the value of the signing parameter named at s[i] (after
+// its X-Amz- prefix), if it is one, and returns the value's end (or i).
+func amzParamAt(s []byte, i int, m *matchSet) int {
+	q := -1
+	for _, w := range amzParams {
+		if hasFold(s, i, w) {
+			q = i + len(w)
+			break
 		}
 	}
+	switch {
+	case q < 0:
+		return i
+	case q < len(s) && s[q] == '=':
+		q++
+	case q+3 <= len(s) && s[q] == '%' && s[q+1] == '3' && lower(s[q+2]) == 'd':
+		q += 3
+	default:
+		return i
+	}
+	e := q
+	for e < len(s) {
+		c := s[e]
+		if c == '&' || c == '"' || c == ' ' || c == '\\' || c == '#' || c == '\'' || c == '<' || c == '>' || c == ',' || c == ';' {
+			break
+		}
+		e++
+	}
+	if e == q {
+		return i
+	}
+	m.add(TypeAuthorization, q, e)
+	return e
 }
 
 // findVendorTokens finds API tokens whose vendor prefix says what they are:

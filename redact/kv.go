@@ -287,37 +287,59 @@ func extendBare(s []byte, end int) int {
 // or a symbol (so that "password authentication failed" stays).
 func findPhrases(s []byte, m *matchSet) {
 	sum := m.summary(s)
-	for _, ph := range [...]string{"assword ", "PI key ", "pi key ", "PI Key "} {
-		if ph[0] == 'a' && !sum.has(fW) || ph[0] != 'a' && !sum.has(fY) {
-			continue
-		}
-		for off := 0; ; {
-			j := bytes.Index(s[off:], []byte(ph))
+	if sum.has(fW) {
+		// on the 'w' of "password ", rarer than its 'a'
+		for i := 0; ; {
+			j := indexAnchored(s[i:], "assword ", 4)
 			if j < 0 {
 				break
 			}
-			vs := off + j + len(ph)
-			off = vs
-			if at := vs - len(ph) - 1; at < 0 || s[at] != 'p' && s[at] != 'P' && s[at] != 'a' && s[at] != 'A' ||
-				at > 0 && isLowerByte(s[at-1]) {
-				continue // not the word password / api key
+			i += j + len("assword ")
+			phraseValue(s, i-len("assword "), i, m)
+		}
+	}
+	if sum.has(fY) {
+		// "PI key ", "pi key ", "PI Key ", on their 'y'
+		for i := 5; i+1 < len(s); {
+			j := bytes.IndexByte(s[i:len(s)-1], 'y')
+			if j < 0 {
+				break
 			}
-			for _, filler := range [...]string{"is ", "was ", "of "} {
-				if bytes.HasPrefix(s[vs:], []byte(filler)) {
-					vs += len(filler)
-				}
+			at := i + j
+			i = at + 1
+			if s[at+1] != ' ' {
+				continue
 			}
-			ve := vs
-			for ve < len(s) && s[ve] != ' ' && s[ve] != '"' && s[ve] != '\\' && s[ve] != '\'' && s[ve] != '\n' {
-				ve++
-			}
-			for ve > vs && (s[ve-1] == '.' || s[ve-1] == ',') && ve-vs > 1 && !hasDigitOrSymbol(s[vs:ve-1]) {
-				ve--
-			}
-			if v := s[vs:ve]; len(v) >= 4 && hasDigitOrSymbol(v) && !containsMarker(v) {
-				m.add(TypeSecret, vs, ve)
+			switch string(s[at-5 : at]) {
+			case "PI ke", "pi ke", "PI Ke":
+				phraseValue(s, at-5, at+2, m)
 			}
 		}
+	}
+}
+
+// phraseValue adds the value at s[vs] of the phrase s[ps:vs] ("assword ",
+// "PI key "), when the phrase ends the word password or api key and what
+// follows looks like a secret.
+func phraseValue(s []byte, ps, vs int, m *matchSet) {
+	if at := ps - 1; at < 0 || s[at] != 'p' && s[at] != 'P' && s[at] != 'a' && s[at] != 'A' ||
+		at > 0 && isLowerByte(s[at-1]) {
+		return // not the word password / api key
+	}
+	for _, filler := range [...]string{"is ", "was ", "of "} {
+		if bytes.HasPrefix(s[vs:], []byte(filler)) {
+			vs += len(filler)
+		}
+	}
+	ve := vs
+	for ve < len(s) && s[ve] != ' ' && s[ve] != '"' && s[ve] != '\\' && s[ve] != '\'' && s[ve] != '\n' {
+		ve++
+	}
+	for ve > vs && (s[ve-1] == '.' || s[ve-1] == ',') && ve-vs > 1 && !hasDigitOrSymbol(s[vs:ve-1]) {
+		ve--
+	}
+	if v := s[vs:ve]; len(v) >= 4 && hasDigitOrSymbol(v) && !containsMarker(v) {
+		m.add(TypeSecret, vs, ve)
 	}
 }
 
