@@ -209,8 +209,15 @@ func (r *Redactor) redact(dst, s []byte, key keyClass, fs *Findings, base int) (
 
 // redactText runs the detectors over free text.
 func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base int) ([]byte, bool) {
-	m := r.find(s, key)
-	defer matchPool.Put(m)
+	m := matchPool.Get().(*matchSet)
+	dst, changed := r.redactTextIn(m, dst, s, key, fs, base)
+	matchPool.Put(m)
+	return dst, changed
+}
+
+// redactTextIn is redactText with the matchSet m to work in.
+func (r *Redactor) redactTextIn(m *matchSet, dst, s []byte, key keyClass, fs *Findings, base int) ([]byte, bool) {
+	r.findIn(m, s, key)
 	if len(m.ms) == 0 {
 		return dst, false
 	}
@@ -241,9 +248,15 @@ func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base in
 // The caller puts it back in matchPool.
 func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 	m := matchPool.Get().(*matchSet)
+	r.findIn(m, s, key)
+	return m
+}
+
+// findIn is find into m.
+func (r *Redactor) findIn(m *matchSet, s []byte, key keyClass) {
 	m.reset(key, r.sensitiveKeys, r.keepPrivateIPs)
 	if plainValue(s) {
-		return m
+		return
 	}
 	r.detect(s, m)
 	if len(m.ms) > 0 {
@@ -254,7 +267,6 @@ func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 			}
 		}
 	}
-	return m
 }
 
 // withRepeats turns what the detectors found in s into the matches to

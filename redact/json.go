@@ -72,6 +72,9 @@ func (r *Redactor) walkDoc(dst, s []byte, kc keyClass, ctx uint8, fs *Findings, 
 		*w.sb = w.scratch
 		putBuf(w.sb)
 	}
+	if w.m != nil {
+		matchPool.Put(w.m)
+	}
 	if !ok {
 		*fs = (*fs)[:f0]
 		return dst[:n0], false, false
@@ -96,6 +99,7 @@ type walker struct {
 	// time.
 	scratch []byte
 	sb      *[]byte
+	m       *matchSet // from the pool, for the strings' matches
 }
 
 const (
@@ -416,8 +420,9 @@ func (w *walker) stringToken(start, end int, esc bool, kc keyClass, ctx uint8, b
 		if w.sb == nil {
 			w.sb = getBuf()
 			w.scratch = *w.sb
+			w.m = matchPool.Get().(*matchSet)
 		}
-		red, changed := w.r.redactText(w.scratch[:0], raw, keyNone, wfs, w.base+start+1)
+		red, changed := w.r.redactTextIn(w.m, w.scratch[:0], raw, keyNone, wfs, w.base+start+1)
 		if changed {
 			w.copyTo(start + 1)
 			w.out = appendEscaped(w.out, red)
