@@ -13,10 +13,10 @@ func findIPs(s []byte, m *matchSet) {
 		return
 	}
 	sum := m.summary(s)
-	if sum.has(fDot) && sum.digits >= 4 {
+	if sum.has(fDots3) && sum.digits >= 4 {
 		findIPv4s(s, m)
 	}
-	if sum.has(fColon) {
+	if sum.has(fColons2) {
 		findIPv6s(s, m)
 	}
 }

@@ -38,6 +38,8 @@ const (
 	fS                          // S s
 	fDigits9                    // nine digits or more (set by summarize)
 	fPhrase                     // a space and a w or a y: "assword X", "PI key X" (set by summarize)
+	fDots3                      // three dots or more: what a dotted quad needs (set by summarize)
+	fColons2                    // two colons or more: what an IPv6 address needs (set by summarize)
 )
 
 var sumFlag = func() (t [256]uint32) {
@@ -101,25 +103,29 @@ var sumFlag = func() (t [256]uint32) {
 	return t
 }()
 
-// sumAdd counts digits in the low half and upper-case letters in the high
-// half of a uint32.
-var sumAdd = func() (t [256]uint32) {
+// sumAdd counts, in the four 16-bit lanes of a uint64, digits, upper-case
+// letters, dots and colons.
+var sumAdd = func() (t [256]uint64) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = 1
 	}
 	for c := 'A'; c <= 'Z'; c++ {
 		t[c] = 1 << 16
 	}
+	t['.'] = 1 << 32
+	t[':'] = 1 << 48
 	return t
 }()
 
 // summarize computes the summary of s.
 func summarize(s []byte) textSum {
 	var sum textSum
+	dots, colons := 0, 0
 	for len(s) > 0 {
-		chunk := s[:min(len(s), 0xffff)]
+		chunk := s[:min(len(s), 0xffff)] // no lane overflows
 		s = s[len(chunk):]
-		var f0, f1, a0, a1 uint32
+		var f0, f1 uint32
+		var a0, a1 uint64
 		i := 0
 		for ; i+2 <= len(chunk); i += 2 {
 			f0 |= sumFlag[chunk[i]]
@@ -133,13 +139,21 @@ func summarize(s []byte) textSum {
 		}
 		sum.flags |= f0 | f1
 		sum.digits += int(a0&0xffff) + int(a1&0xffff)
-		sum.upper += int(a0>>16) + int(a1>>16)
+		sum.upper += int(a0>>16&0xffff) + int(a1>>16&0xffff)
+		dots += int(a0>>32&0xffff) + int(a1>>32&0xffff)
+		colons += int(a0>>48) + int(a1>>48)
 	}
 	if sum.digits >= 9 {
 		sum.flags |= fDigits9
 	}
 	if sum.has(fSpace) && sum.any(fW|fY) {
 		sum.flags |= fPhrase
+	}
+	if dots >= 3 {
+		sum.flags |= fDots3
+	}
+	if colons >= 2 {
+		sum.flags |= fColons2
 	}
 	return sum
 }

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"math/rand"
 	"testing"
 )
@@ -44,6 +45,12 @@ func TestSummarize(t *testing.T) {
 		}
 		if want.flags&fSpace != 0 && want.flags&(fW|fY) != 0 {
 			want.flags |= fPhrase
+		}
+		if bytes.Count(b, []byte(".")) >= 3 {
+			want.flags |= fDots3
+		}
+		if bytes.Count(b, []byte(":")) >= 2 {
+			want.flags |= fColons2
 		}
 		if got != want || gotChain != wantChain {
 			t.Fatalf("summarize(%.80q) = %+v %d, want %+v %d", b, got, gotChain, want, wantChain)

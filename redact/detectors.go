@@ -25,7 +25,7 @@ var builtinDetectors = []detector{
 	{typ: TypeIBAN, find: findIBANs, gate: gate{minLen: 15, minDigits: 2, minUpper: 2}},
 	{typ: TypeSSN, find: findSSNs, gate: gate{minLen: 9, minDigits: 9, any: fDash | fS, key: keySSN}},
 	{typ: TypePhone, find: findPhones, gate: gate{minLen: 8, minDigits: 1, any: fPlus | fPercent | fDigits9}},
-	{typ: TypeIPAddress, find: findIPs, gate: gate{minLen: 7, any: fDot | fColon}},
+	{typ: TypeIPAddress, find: findIPs, gate: gate{minLen: 7, any: fDots3 | fColons2}},
 	{typ: TypeUSITIN, find: findITINs, gate: gate{minLen: 9, minDigits: 9}},
 	{typ: TypeUSRouting, find: findRoutingNumbers, gate: gate{minLen: 9, minDigits: 9}},
 	{typ: TypeUKNINO, find: findNINOs, gate: gate{minLen: 9, minDigits: 6, minUpper: 3}},
