@@ -168,6 +168,9 @@ func runDetect(t *testing.T, find func([]byte, *matchSet), typ Type, cases []det
 		m := &matchSet{key: c.key}
 		s := []byte(c.in)
 		find(s, m)
+		if len(m.ms) > 0 {
+			checkGate(t, typ, s, c.key)
+		}
 		var got []string
 		for _, mt := range resolve(withRepeats(s, m.ms)) {
 			if mt.typ == typ {
