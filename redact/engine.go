@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"hash/maphash"
 	"math/bits"
 	"regexp"
 	"slices"
@@ -145,7 +144,7 @@ func New(c Config) (*Redactor, error) {
 			r.ops[t] = op
 		}
 	}
-	r.keys = &keyCache{seed: maphash.MakeSeed()}
+	r.keys = newKeyCache(false)
 	r.sensitiveKeys = make(map[string]bool, len(c.SensitiveKeys))
 	for _, k := range c.SensitiveKeys {
 		r.sensitiveKeys[normalizeKey(k)] = true
