@@ -11,9 +11,21 @@ import (
 // \"key\":\"value\"), Go's %+v structs ({Key:value}) and %v maps
 // (map[key:value]), and a few phrases ("my password X", "API key X").
 
-func isKeyByte(c byte) bool {
-	return isDigitByte(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '-' || c == '.'
-}
+func isKeyByte(c byte) bool { return keyByteClass[c] != 0 }
+
+// keyByteClass is 1 for the bytes of a key (isKeyByte), 3 for its letters.
+var keyByteClass = func() (t [256]uint8) {
+	for c := range t {
+		b := byte(c)
+		switch {
+		case 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z':
+			t[c] = 3
+		case isDigitByte(b) || b == '_' || b == '-' || b == '.':
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 // findKeyed adds the values of the keys the key rules classify.
 func findKeyed(s []byte, m *matchSet) {
@@ -77,20 +89,19 @@ func keyedAt(s []byte, p int, m *matchSet) int {
 			ke--
 		}
 	}
-	ks := ke
-	for ks > 0 && ke-ks < maxKeyLen && (isKeyByte(s[ks-1]) || quoted && s[ks-1] == ' ') {
+	ks, letters := ke, 0
+	for ks > 0 && ke-ks < maxKeyLen {
+		k := keyByteClass[s[ks-1]]
+		if k == 0 && !(quoted && s[ks-1] == ' ') {
+			break
+		}
+		letters += int(k >> 1)
 		ks--
 	}
 	if ke-ks < 2 || sep == ':' && ks > 0 && s[ks-1] == ':' {
 		return p // too short, or a colon chain (arn:aws:secretsmanager:...)
 	}
 	key := s[ks:ke]
-	letters := 0
-	for _, c := range key {
-		if isLowerByte(c) || isUpperByte(c) {
-			letters++
-		}
-	}
 	if letters < 2 {
 		return p // a time (12:30), a number
 	}
