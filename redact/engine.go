@@ -217,6 +217,12 @@ func (r *Redactor) redactText(dst, s []byte, key keyClass, fs *Findings, base in
 // redactTextIn is redactText with the matchSet m to work in.
 func (r *Redactor) redactTextIn(m *matchSet, dst, s []byte, key keyClass, fs *Findings, base int) ([]byte, bool) {
 	r.findIn(m, s, key)
+	return r.apply(m, dst, s, fs, base)
+}
+
+// apply appends s with the matches of m replaced, and reports whether any
+// was (an allowed value is not). When none was, dst is returned as given.
+func (r *Redactor) apply(m *matchSet, dst, s []byte, fs *Findings, base int) ([]byte, bool) {
 	if len(m.ms) == 0 {
 		return dst, false
 	}

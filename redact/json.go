@@ -68,10 +68,6 @@ func (r *Redactor) walkDoc(dst, s []byte, kc keyClass, ctx uint8, fs *Findings, 
 		i = w.ws(i)
 		ok = i == len(s)
 	}
-	if w.sb != nil {
-		*w.sb = w.scratch
-		putBuf(w.sb)
-	}
 	if w.m != nil {
 		matchPool.Put(w.m)
 	}
@@ -94,11 +90,7 @@ type walker struct {
 	last    int // s[last:] is not yet in out
 	changed bool
 	depth   int
-	b64     uint8 // whether the document mentions isBase64Encoded: 0 not known yet, b64Yes, b64No
-	// scratch (from the pool, *sb) takes the redaction of one string at a
-	// time.
-	scratch []byte
-	sb      *[]byte
+	b64     uint8     // whether the document mentions isBase64Encoded: 0 not known yet, b64Yes, b64No
 	m       *matchSet // from the pool, for the strings' matches
 }
 
@@ -416,18 +408,22 @@ func (w *walker) stringToken(start, end int, esc bool, kc keyClass, ctx uint8, b
 		return
 	}
 	if !esc && kc == keyNone && !b64 && !mayHoldLayer(raw) {
-		// The common case: redact the raw content in place.
-		if w.sb == nil {
-			w.sb = getBuf()
-			w.scratch = *w.sb
+		// The common case: redact the raw content in place. It has no
+		// byte to escape, and neither have the replacements (markers,
+		// masks of its own bytes), so they go straight to the output.
+		if w.m == nil {
 			w.m = matchPool.Get().(*matchSet)
 		}
-		red, changed := w.r.redactTextIn(w.m, w.scratch[:0], raw, keyNone, wfs, w.base+start+1)
-		if changed {
+		w.r.findIn(w.m, raw, keyNone)
+		if len(w.m.ms) > 0 {
+			n := len(w.out)
 			w.copyTo(start + 1)
-			w.out = appendEscaped(w.out, red)
-			w.last, w.changed = end-1, true
-			w.scratch = red[:0]
+			var changed bool
+			if w.out, changed = w.r.apply(w.m, w.out, raw, wfs, w.base+start+1); changed {
+				w.last, w.changed = end-1, true
+			} else {
+				w.out = w.out[:n] // every match allowed
+			}
 		}
 		return
 	}
