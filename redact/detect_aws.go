@@ -60,7 +60,7 @@ func findAWSSecretKeys(s []byte, m *matchSet) {
 	}
 	for _, pat := range [...]string{"cret", "CRET"} {
 		for i := 0; i < len(s); {
-			j := bytes.Index(s[i:], []byte(pat))
+			j := indexAnchored(s[i:], pat, 1) // on the r, which hex ids lack
 			if j < 0 {
 				break
 			}
