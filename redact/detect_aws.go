@@ -54,8 +54,8 @@ var awsSecretNames = []string{"accesskey", "key"}
 // right after a name such as aws_secret_access_key, SecretAccessKey or
 // "secret key", random enough and not plain hex.
 func findAWSSecretKeys(s []byte, m *matchSet) {
-	// "secret" or "SECRET" in the name
-	if len(s) < 46 || !m.summary(s).has(fC|fS) {
+	// "secret" or "SECRET" and "key" in the name
+	if len(s) < 46 || !m.summary(s).has(fC|fS|fK) {
 		return
 	}
 	for _, pat := range [...]string{"cret", "CRET"} {

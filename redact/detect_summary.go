@@ -36,6 +36,7 @@ const (
 	fC                          // C c
 	fV                          // V v
 	fS                          // S s
+	fK                          // K k
 	fDigits9                    // nine digits or more (set by summarize)
 	fPhrase                     // a space and a w or a y: "assword X", "PI key X" (set by summarize)
 	fDots3                      // three dots or more: what a dotted quad needs (set by summarize)
@@ -97,6 +98,8 @@ var sumFlag = func() (t [256]uint32) {
 			f |= fV
 		case 'S', 's':
 			f |= fS
+		case 'K', 'k':
+			f |= fK
 		}
 		t[c] = f
 	}

@@ -14,7 +14,7 @@ var builtinDetectors = []detector{
 	// Bearer/Basic, user:pass@host, X-Amz-Credential=
 	{typ: TypeAuthorization, find: findAuthorization, gate: gate{minLen: 9, any: fBu | fBl | fAt | fEq | fPercent}},
 	{typ: TypeAWSAccessKeyID, find: findAWSAccessKeyIDs, gate: gate{minLen: 20, minUpper: 4, any: fA}},
-	{typ: TypeAWSSecretAccessKey, find: findAWSSecretKeys, gate: gate{minLen: 46, any: fC}},
+	{typ: TypeAWSSecretAccessKey, find: findAWSSecretKeys, gate: gate{minLen: 46, any: fK}},
 	// ghp_, sk_live_, xox, AIza, ya29.
 	{typ: TypeVendorToken, find: findVendorTokens, gate: gate{minLen: 14, any: fUnder | fX | fZ | fY}},
 	{typ: TypeEmail, find: findEmails, gate: gate{minLen: 6, any: fAt | fPercent | fBslash}},

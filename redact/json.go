@@ -236,7 +236,13 @@ func (w *walker) array(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool) 
 	if !w.enter() {
 		return i, false
 	}
-	defer func() { w.depth-- }()
+	i, ok := w.elements(i, kc, ctx, fs)
+	w.depth--
+	return i, ok
+}
+
+// elements walks the elements of the array at s[i].
+func (w *walker) elements(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool) {
 	i = w.ws(i + 1)
 	if i < len(w.s) && w.s[i] == ']' {
 		return i + 1, true
@@ -265,7 +271,14 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 	if !w.enter() {
 		return i, false
 	}
-	defer func() { w.depth-- }()
+	i, ok := w.members(i, kc, ctx, fs)
+	w.depth--
+	return i, ok
+}
+
+// members walks the members of the object at s[i].
+func (w *walker) members(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool) {
+	var kb [maxKeyLen]byte // an escaped key, unescaped
 	secretName := false
 	b64True := false    // a member "isBase64Encoded": true was seen
 	b64Scanned := false // the members after a body were scanned for it
@@ -282,7 +295,6 @@ func (w *walker) object(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool)
 		if !ok {
 			return kend, false
 		}
-		var kb [maxKeyLen]byte
 		key := w.s[i+1 : kend-1]
 		if esc {
 			key = appendUnescaped(kb[:0], key)
