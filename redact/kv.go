@@ -211,8 +211,8 @@ func keyedValue(s []byte, p int, key []byte, kc keyClass, m *matchSet) int {
 		}
 	}
 	v := s[vs:ve]
-	if len(v) == 0 || containsMarker(v) {
-		return ve
+	if len(v) == 0 || containsMarker(v) || ve < len(s) && s[ve] == ']' && containsMarker(s[vs:ve+1]) {
+		return ve // nothing, or an earlier redaction ("+[REDACTED:secret]" ends at its bracket)
 	}
 	switch kc {
 	case keySecret:

@@ -36,6 +36,7 @@ func TestFindKeyed(t *testing.T) {
 		{`SecretId=prod/db token_type=Bearer nextToken=abc`, nil, TypeSecret},
 		{`https://example.com:8443/x at 12:30:45`, nil, TypeSecret},
 		{`password=[REDACTED:secret]`, nil, TypeSecret},
+		{`password=+[REDACTED:secret]&x=1`, nil, TypeSecret}, // a '+' a URL decoding read as a space
 	}
 	for _, tt := range tests {
 		m := &matchSet{}
