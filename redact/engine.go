@@ -333,33 +333,43 @@ func alnumOutside(s []byte, ms []match) bool {
 	return false
 }
 
-// lookAgain runs the detectors over s with every match blanked out, as they
-// would see it once the matches are replaced, and adds what they find there
-// (and its repeats) to m. It reports whether it added anything. A value can
-// hide a neighbour ("+15550100 123-45-6789": one run of digits too long to
-// be a phone until the SSN is gone): without this, redacting twice would
-// redact more than once.
+// lookAgain runs the detectors over s as redacted by the matches of m, as
+// redacting the output again would, and adds what they find there outside
+// the replacements (and its repeats) to m, at its offsets in s. It reports
+// whether it added anything. A value can hide a neighbour
+// ("+15550100 123-45-6789": one run of digits too long to be a phone until
+// the SSN is gone): without this, redacting twice would redact more than
+// once. What lies across a replacement is left to the next redaction.
 func (r *Redactor) lookAgain(s []byte, m *matchSet) bool {
 	bp := blankPool.Get().(*[]byte)
-	b := append((*bp)[:0], s...)
+	var buf [16]replaced
+	reps := buf[:0]
+	o := (*bp)[:0]
+	last := 0
 	for _, mt := range m.ms {
-		for i := mt.start; i < mt.end; i++ {
-			b[i] = ' '
+		if r.allow[string(s[mt.start:mt.end])] {
+			continue
 		}
+		o = append(o, s[last:mt.start]...)
+		start := len(o)
+		o = r.replaceIn(o, s, mt)
+		reps = append(reps, replaced{start: start, end: len(o), shift: mt.end - len(o)})
+		last = mt.end
 	}
+	o = append(o, s[last:]...)
 	m2 := matchPool.Get().(*matchSet)
 	m2.reset(m.key, m.sensitive, m.keepPrivateIPs)
-	r.detect(b, m2)
+	r.detect(o, m2)
 	if len(m2.ms) > 0 {
-		m2.ms = withRepeats(s, m2.ms)
+		m2.ms = withRepeats(o, m2.ms)
 	}
 	n := len(m.ms)
 	for _, mt := range m2.ms {
-		if !overlaps(m.ms[:n], mt) {
+		if mt, ok := outsideReplaced(reps, mt); ok && !overlaps(m.ms[:n], mt) {
 			m.ms = append(m.ms, mt)
 		}
 	}
-	*bp = b
+	*bp = o
 	blankPool.Put(bp)
 	matchPool.Put(m2)
 	if len(m.ms) == n {
@@ -367,6 +377,32 @@ func (r *Redactor) lookAgain(s []byte, m *matchSet) bool {
 	}
 	m.ms = resolve(m.ms)
 	return true
+}
+
+// replaced is where a replacement lies in a redacted text, o[start:end],
+// and what to add to an offset of o after it for the offset in the text
+// before redaction.
+type replaced struct{ start, end, shift int }
+
+// outsideReplaced maps the match mt of a redacted text to the text before
+// redaction; it reports false when mt touches a replacement of reps
+// (sorted).
+func outsideReplaced(reps []replaced, mt match) (match, bool) {
+	k, _ := slices.BinarySearchFunc(reps, mt.start, func(r replaced, at int) int {
+		if r.end <= at {
+			return -1
+		}
+		return 1
+	})
+	// reps[k] is the first replacement that ends after mt starts
+	if k < len(reps) && reps[k].start < mt.end {
+		return mt, false
+	}
+	if k > 0 {
+		mt.start += reps[k-1].shift
+		mt.end += reps[k-1].shift
+	}
+	return mt, true
 }
 
 var blankPool = sync.Pool{New: func() any { return new([]byte) }}

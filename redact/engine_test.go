@@ -120,3 +120,24 @@ func TestFindingsCounts(t *testing.T) {
 		t.Errorf("Counts()[order_id] = %d, want 2", got)
 	}
 }
+
+// TestSecondLookSeesTheOutput checks that what the engine looks for behind
+// a value is what redacting its output again would find: a phone keyword
+// before a redacted phone does not reach past its marker to a timestamp,
+// whatever the operator, and redacting twice changes nothing.
+func TestSecondLookSeesTheOutput(t *testing.T) {
+	const in = `phone: +18326282221, created 1740774576`
+	for _, op := range []redact.Operator{redact.Mask, redact.Partial, redact.HMAC} {
+		r, err := redact.New(redact.Config{Operators: map[string]redact.Operator{"*": op}, HMACKey: []byte(strings.Repeat("k", 32))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := r.String(in)
+		if strings.Contains(out, "8326282221") || !strings.HasSuffix(out, "created 1740774576") {
+			t.Errorf("%s: %q", op, out)
+		}
+		if again, _ := r.String(out); again != out {
+			t.Errorf("%s: redacting %q again gives %q", op, out, again)
+		}
+	}
+}
