@@ -18,6 +18,15 @@ var ibanLengths = map[[2]byte]uint8{
 	{'V', 'A'}: 22, {'V', 'G'}: 24, {'X', 'K'}: 20,
 }
 
+// ibanLength is ibanLengths as a table by the country code's letters (0: no
+// IBAN), for the detector to look up at every pair of capitals.
+var ibanLength = func() (t [26][26]uint8) {
+	for cc, n := range ibanLengths {
+		t[cc[0]-'A'][cc[1]-'A'] = n
+	}
+	return t
+}()
+
 // findIBANs finds international bank account numbers: a country code, two
 // check digits and the account, written as one word or in groups of four
 // separated by single spaces; the length must be the country's and the
@@ -33,8 +42,8 @@ func findIBANs(s []byte, m *matchSet) {
 		if i < next || r.end-r.start < 2 || class[s[i]]&cUpper == 0 || class[s[i+1]]&cUpper == 0 {
 			continue
 		}
-		want, ok := ibanLengths[[2]byte{s[i], s[i+1]}]
-		if !ok || alnumBefore(s, i) {
+		want := ibanLength[s[i]-'A'][s[i+1]-'A']
+		if want == 0 || alnumBefore(s, i) {
 			continue
 		}
 		if e, ok := ibanAt(s, i, int(want)); ok {
