@@ -73,6 +73,11 @@ func separators(x uint64) uint64 {
 // it adds its value and returns the value's end.
 func keyedAt(s []byte, p int, m *matchSet) int {
 	sep := s[p]
+	// keyedValue's first test, before the key is looked at: https://,
+	// base64 padding (==) and a separator ending the text have no value.
+	if vs := p + 1; vs >= len(s) || s[vs] == '/' || s[vs] == ':' || s[vs] == '=' {
+		return p
+	}
 	// The key: skip back over spaces (key : value), a closing quote and its
 	// backslashes, then the key's bytes.
 	ke := p
