@@ -71,7 +71,8 @@ func TestCleanNoAllocs(t *testing.T) {
 }
 
 // BenchmarkCorpus runs the corpus through the whole engine ("engine":
-// Redactor.Bytes, JSON walk included), through the walk with every detector
+// Redactor.Bytes, JSON walk included; "append": Redactor.Append into one
+// buffer), through the walk with every detector
 // off ("walk"; sensitive keys still apply), and through the value detectors
 // alone, each text taken as free text ("values").
 func BenchmarkCorpus(b *testing.B) {
@@ -92,6 +93,21 @@ func BenchmarkCorpus(b *testing.B) {
 		}
 	}
 	b.Run("engine", bytesOf(Config{}))
+	b.Run("append", func(b *testing.B) { // Append into one buffer: no output allocated
+		r, err := New(Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(n))
+		b.ReportAllocs()
+		var buf []byte
+		var fs Findings
+		for b.Loop() {
+			for _, t := range texts {
+				buf, fs = r.Append(buf[:0], fs[:0], t)
+			}
+		}
+	})
 	var all []string
 	for t := Type(1); t < numBuiltinTypes; t++ {
 		all = append(all, typeNames[t])

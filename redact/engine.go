@@ -186,6 +186,19 @@ func (r *Redactor) Bytes(b []byte) ([]byte, Findings) {
 	return out, fs
 }
 
+// Append appends to dst b with every sensitive value replaced, and to fs
+// what was found, and returns both. It is [Redactor.Bytes] for a caller
+// that keeps its buffers: with room in dst and fs, it allocates nothing.
+// dst and b must not overlap.
+func (r *Redactor) Append(dst []byte, fs Findings, b []byte) ([]byte, Findings) {
+	n := len(fs)
+	out, changed := r.redact(dst, b, keyNone, &fs, 0)
+	if !changed {
+		return append(dst, b...), fs[:n]
+	}
+	return out, fs
+}
+
 // String is [Redactor.Bytes] for strings.
 func (r *Redactor) String(s string) (string, Findings) {
 	out, fs := r.Bytes([]byte(s))

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/lambda-compliance/compliance/redact"
 )
 
 // Planted values that the default redactor must remove.
@@ -339,7 +337,7 @@ func TestRedactTooLongLine(t *testing.T) {
 	var out bytes.Buffer
 	lr := newLineReader(strings.NewReader("ok\n" + strings.Repeat("x", 4<<10) + "\nnot reached\n"))
 	lr.max = 1 << 10
-	err := redactLines(func(b []byte) ([]byte, redact.Findings) { return b, nil }, lr, &out)
+	err := redactLines(func(dst, b []byte) []byte { return append(dst, b...) }, lr, &out)
 	if err == nil || err.Error() != "line 2 is longer than 1024 bytes" {
 		t.Errorf("error %v, want line 2 is longer than 1024 bytes", err)
 	}
@@ -382,7 +380,7 @@ func TestRedactLinesOrder(t *testing.T) {
 	}
 	in.WriteString("tail")
 	var out bytes.Buffer
-	upper := func(b []byte) ([]byte, redact.Findings) { return bytes.ToUpper(b), nil }
+	upper := func(dst, b []byte) []byte { return append(dst, bytes.ToUpper(b)...) }
 	if err := redactLines(upper, newLineReader(strings.NewReader(in.String())), &out); err != nil {
 		t.Fatal(err)
 	}

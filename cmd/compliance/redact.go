@@ -7,8 +7,6 @@ import (
 	"io"
 	"runtime"
 	"sync"
-
-	"github.com/lambda-compliance/compliance/redact"
 )
 
 var redactCmd = &command{
@@ -33,7 +31,7 @@ By default every default detector is on and values become typed markers: [REDACT
 				e.errorf("redact: %v", err)
 				return exitUsage
 			}
-			if err := redactLines(r.Bytes, newLineReader(e.stdin), e.stdout); err != nil {
+			if err := redactLines(func(dst, line []byte) []byte { dst, _ = r.Append(dst, nil, line); return dst }, newLineReader(e.stdin), e.stdout); err != nil {
 				e.errorf("redact: %v", err)
 				return exitFail
 			}
@@ -56,7 +54,7 @@ type chunk struct {
 // redactLines copies the lines of lr to out through redact, keeping each
 // line's terminator. Chunks of lines are redacted on GOMAXPROCS goroutines
 // and written in order. On a read error, the lines before it are written.
-func redactLines(redact func([]byte) ([]byte, redact.Findings), lr *lineReader, out io.Writer) error {
+func redactLines(redact appendFunc, lr *lineReader, out io.Writer) error {
 	workers := runtime.GOMAXPROCS(0)
 	n := 2*workers + 2 // chunks in flight
 	free := make(chan *chunk, n)
@@ -135,16 +133,19 @@ func redactLines(redact func([]byte) ([]byte, redact.Findings), lr *lineReader, 
 	return nil
 }
 
+// appendFunc appends the redaction of a line to dst, as
+// redact.Redactor.Append.
+type appendFunc func(dst, line []byte) []byte
+
 // redactChunk appends to out the redaction of each line of in.
-func redactChunk(redact func([]byte) ([]byte, redact.Findings), in, out []byte) []byte {
+func redactChunk(redact appendFunc, in, out []byte) []byte {
 	for len(in) > 0 {
 		i := bytes.IndexByte(in, '\n') + 1
 		if i == 0 {
 			i = len(in)
 		}
 		content, eol := splitEOL(in[:i])
-		red, _ := redact(content)
-		out = append(out, red...)
+		out = redact(out, content)
 		out = append(out, eol...)
 		in = in[i:]
 	}
