@@ -9,9 +9,10 @@ import (
 
 // keyCache remembers the class of the keys a Redactor has seen. Documents
 // repeat the same few hundred keys, and classifying one costs far more than
-// a look-up. It is two-way set-associative and lock-free: a look-up hashes
-// the key and compares it with the two entries of its pair of slots; a miss
-// classifies the key and replaces an entry. Entries are never changed once
+// a look-up. It is four-way set-associative and lock-free: a look-up hashes
+// the key and compares it with the entries of its set of slots; a miss
+// classifies the key and takes a free slot of the set, or (unless keep)
+// the first, the others moving down. Entries are never changed once
 // published.
 type keyCache struct {
 	seed  maphash.Seed
@@ -74,6 +75,9 @@ func classifyTextKey(key []byte, extra map[string]bool) keyClass {
 	return textKeys.classify(key, nil, 0)
 }
 
+// ways is how many slots a key may sit in.
+const ways = 4
+
 // maxCachedKey bounds the keys worth caching; longer ones are classified
 // each time.
 const maxCachedKey = 64
@@ -102,16 +106,18 @@ func (c *keyCache) lookup(key []byte, extra map[string]bool, ctx uint8) (keyClas
 	} else {
 		h = maphash.Bytes(c.seed, key) ^ uint64(ctx)*0x9e3779b97f4a7c15
 	}
-	// Two ways: the key may sit in either slot of its pair.
-	i := h % uint64(len(c.slots)) &^ 1
-	slot, slot2 := &c.slots[i], &c.slots[i+1]
-	e := slot.Load()
-	if e != nil && e.matches(key, short, k0, k1, ctx) {
-		return e.class, e.nonPerson
-	}
-	e2 := slot2.Load()
-	if e2 != nil && e2.matches(key, short, k0, k1, ctx) {
-		return e2.class, e2.nonPerson
+	// Four ways: the key may sit in any slot of its set.
+	set := c.slots[h%uint64(len(c.slots))&^(ways-1):][:ways]
+	var es [ways]*keyEntry
+	for k := range set {
+		e := set[k].Load()
+		if e == nil {
+			break
+		}
+		if e.matches(key, short, k0, k1, ctx) {
+			return e.class, e.nonPerson
+		}
+		es[k] = e
 	}
 	class, nonPerson := classifyKeyIn(key, extra, ctx), nonPersonContainer(key)
 	entry := func() *keyEntry {
@@ -121,15 +127,18 @@ func (c *keyCache) lookup(key []byte, extra map[string]bool, ctx uint8) (keyClas
 		}
 		return ne
 	}
-	switch {
-	case e == nil:
-		slot.CompareAndSwap(nil, entry())
-	case e2 == nil:
-		slot2.CompareAndSwap(nil, entry())
-	case !c.keep:
-		// the new key goes first, the one it displaces second
-		slot2.Store(e)
-		slot.Store(entry())
+	for k := range set {
+		if es[k] == nil {
+			set[k].CompareAndSwap(nil, entry())
+			return class, nonPerson
+		}
+	}
+	if !c.keep {
+		// the new key goes first, the others move down and the last goes
+		for k := ways - 1; k > 0; k-- {
+			set[k].Store(es[k-1])
+		}
+		set[0].Store(entry())
 	}
 	return class, nonPerson
 }
