@@ -131,7 +131,11 @@ func findNationalPhones(s []byte, m *matchSet) {
 		if i > 0 && s[i-1] == '(' {
 			st = i - 1
 		}
-		if e := nationalAt(s, st); e > 0 && (m.key == keyPhone || phoneContext(s, st)) {
+		// the context first: most numbers have no phone keyword before them
+		if m.key != keyPhone && !phoneContext(s, st) {
+			continue
+		}
+		if e := nationalAt(s, st); e > 0 {
 			m.add(TypePhone, st, e)
 			next = e
 		}

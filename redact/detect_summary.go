@@ -41,6 +41,7 @@ const (
 	fPhrase                     // a space and a w or a y: "assword X", "PI key X" (set by summarize)
 	fDots3                      // three dots or more: what a dotted quad needs (set by summarize)
 	fColons2                    // two colons or more: what an IPv6 address needs (set by summarize)
+	fColons7                    // seven colons or more: an IPv6 address without :: (set by summarize)
 )
 
 var sumFlag = func() (t [256]uint32) {
@@ -157,6 +158,9 @@ func summarize(s []byte) textSum {
 	}
 	if colons >= 2 {
 		sum.flags |= fColons2
+	}
+	if colons >= 7 {
+		sum.flags |= fColons7
 	}
 	return sum
 }

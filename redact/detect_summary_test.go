@@ -52,6 +52,9 @@ func TestSummarize(t *testing.T) {
 		if bytes.Count(b, []byte(":")) >= 2 {
 			want.flags |= fColons2
 		}
+		if bytes.Count(b, []byte(":")) >= 7 {
+			want.flags |= fColons7
+		}
 		if got != want || gotChain != wantChain {
 			t.Fatalf("summarize(%.80q) = %+v %d, want %+v %d", b, got, gotChain, want, wantChain)
 		}
