@@ -25,3 +25,40 @@ func TestPlainValue(t *testing.T) {
 		}
 	}
 }
+
+// TestAppend checks that Append appends what Bytes returns after what dst
+// holds, and the findings after those fs holds, and that with room in both
+// it allocates nothing.
+func TestAppend(t *testing.T) {
+	r, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := []string{
+		`nothing to see here`,
+		`mail jane.doe@example.com now`,
+		`{"user":{"email":"jane.doe@example.com","id":"42"},"body":"{\"phone\":\"+14155550123\"}"}`,
+		`{"clean":true,"n":[1,2,3]}`,
+		`{"broken": "jane.doe@example.com"`,
+	}
+	earlier := Finding{Type: "earlier"}
+	for _, in := range ins {
+		want, wantFs := r.Bytes([]byte(in))
+		got, fs := r.Append([]byte("prefix|"), Findings{earlier}, []byte(in))
+		if string(got) != "prefix|"+string(want) || len(fs) != 1+len(wantFs) || fs[0] != earlier {
+			t.Errorf("Append(%q) = %q %v, want %q %v after what was there", in, got, fs, "prefix|"+string(want), wantFs)
+		}
+		for i, f := range wantFs {
+			if fs[1+i] != f {
+				t.Errorf("Append(%q): finding %d is %v, want %v", in, i, fs[1+i], f)
+			}
+		}
+		if raceEnabled {
+			continue // allocation counts mean nothing under the race detector
+		}
+		b, buf, fbuf := []byte(in), make([]byte, 0, 4*len(in)+64), make(Findings, 0, 16)
+		if allocs := testing.AllocsPerRun(20, func() { buf, fbuf = r.Append(buf[:0], fbuf[:0], b) }); allocs != 0 {
+			t.Errorf("Append(%q) with room: %v allocations, want 0", in, allocs)
+		}
+	}
+}
