@@ -131,11 +131,8 @@ func findNationalPhones(s []byte, m *matchSet) {
 		if i > 0 && s[i-1] == '(' {
 			st = i - 1
 		}
-		// the context first: most numbers have no phone keyword before them
-		if m.key != keyPhone && !phoneContext(s, st) {
-			continue
-		}
-		if e := nationalAt(s, st); e > 0 {
+		// the number first: reading it is cheaper than looking for a keyword
+		if e := nationalAt(s, st); e > 0 && (m.key == keyPhone || phoneContext(s, st)) {
 			m.add(TypePhone, st, e)
 			next = e
 		}
