@@ -1,5 +1,7 @@
 package redact
 
+import "math/bits"
+
 // gate says which texts may hold something for a built-in detector, from
 // the text's summary (see textSum). A gate repeats the first tests of its
 // detector: it may let through more than the detector finds, never less.
@@ -29,7 +31,7 @@ type gates struct {
 	byLen    [gateLens + 1]uint64   // minLen <= n
 	byDigits [gateDigits + 1]uint64 // minDigits <= digits
 	byUpper  [gateUpper + 1]uint64  // minUpper <= upper
-	byFlags  [4][256]uint64         // any holds a flag of the byte k of the flags, by that byte
+	byFlag   [32]uint64             // any holds the flag
 	noFlag   uint64                 // any is empty
 	byKey    [8]uint64              // key waives any
 	shortest int                    // the least minLen: shorter texts hold nothing
@@ -61,12 +63,8 @@ func newGates(ds []detector) *gates {
 		if d.any == 0 {
 			g.noFlag |= bit
 		}
-		for k := range g.byFlags {
-			for b := range g.byFlags[k] {
-				if d.any&(uint32(b)<<(8*k)) != 0 {
-					g.byFlags[k][b] |= bit
-				}
-			}
+		for f := d.any; f != 0; f &= f - 1 {
+			g.byFlag[bits.TrailingZeros32(f)] |= bit
 		}
 		if d.key != keyNone {
 			g.byKey[d.key] |= bit
@@ -78,8 +76,9 @@ func newGates(ds []detector) *gates {
 // open returns the detectors (as bits) whose gate a text of length n with
 // summary sum, under a key of class key, passes.
 func (g *gates) open(n int, sum *textSum, key keyClass) uint64 {
-	f := sum.flags
-	flagged := g.noFlag | g.byKey[key&7] |
-		g.byFlags[0][uint8(f)] | g.byFlags[1][uint8(f>>8)] | g.byFlags[2][uint8(f>>16)] | g.byFlags[3][uint8(f>>24)]
+	flagged := g.noFlag | g.byKey[key&7]
+	for f := sum.flags; f != 0; f &= f - 1 {
+		flagged |= g.byFlag[bits.TrailingZeros32(f)]
+	}
 	return flagged & g.byLen[min(n, gateLens)] & g.byDigits[min(sum.digits, gateDigits)] & g.byUpper[min(sum.upper, gateUpper)]
 }
