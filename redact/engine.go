@@ -354,7 +354,7 @@ func alnumOutside(s []byte, ms []match) bool {
 // the SSN is gone): without this, redacting twice would redact more than
 // once. What lies across a replacement is left to the next redaction.
 func (r *Redactor) lookAgain(s []byte, m *matchSet) bool {
-	bp := blankPool.Get().(*[]byte)
+	bp := getBuf()
 	var buf [16]replaced
 	reps := buf[:0]
 	o := (*bp)[:0]
@@ -383,7 +383,7 @@ func (r *Redactor) lookAgain(s []byte, m *matchSet) bool {
 		}
 	}
 	*bp = o
-	blankPool.Put(bp)
+	putBuf(bp)
 	matchPool.Put(m2)
 	if len(m.ms) == n {
 		return false
@@ -417,8 +417,6 @@ func outsideReplaced(reps []replaced, mt match) (match, bool) {
 	}
 	return mt, true
 }
-
-var blankPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // overlaps reports whether mt overlaps one of the sorted matches ms.
 func overlaps(ms []match, mt match) bool {

@@ -18,7 +18,7 @@ type keyCache struct {
 	seed  maphash.Seed
 	mix   uint64 // seeds the hash of short keys
 	slots [8192]atomic.Pointer[keyEntry]
-	// keep says a filled slot is never replaced: two keys of one slot are
+	// keep says a full set is never replaced into: a fifth key of a set is
 	// then classified each time rather than allocating an entry each time.
 	keep bool
 }
