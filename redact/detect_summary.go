@@ -107,46 +107,56 @@ var sumFlag = func() (t [256]uint32) {
 	return t
 }()
 
-// sumAdd counts, in the four 16-bit lanes of a uint64, digits, upper-case
-// letters, dots and colons.
-var sumAdd = func() (t [256]uint64) {
+// sumEntry holds, for each byte, its flags in the upper half and, in the
+// four 8-bit lanes of the lower half, whether it is a digit, an upper-case
+// letter, a dot or a colon: one load a byte feeds both the flags (ORed) and
+// the counts (added; a chunk of at most 255 bytes overflows no lane, and
+// what the additions do to the upper half is ignored).
+var sumEntry = func() (t [256]uint64) {
+	for c := range t {
+		t[c] = uint64(sumFlag[c]) << 32
+	}
 	for c := '0'; c <= '9'; c++ {
-		t[c] = 1
+		t[c] |= 1
 	}
 	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = 1 << 16
+		t[c] |= 1 << 8
 	}
-	t['.'] = 1 << 32
-	t[':'] = 1 << 48
+	t['.'] |= 1 << 16
+	t[':'] |= 1 << 24
 	return t
 }()
 
 // summarize computes the summary of s.
 func summarize(s []byte) textSum {
 	var sum textSum
+	var flags uint64
 	dots, colons := 0, 0
 	for len(s) > 0 {
-		chunk := s[:min(len(s), 0xffff)] // no lane overflows
+		chunk := s[:min(len(s), 0xff)] // no lane overflows
 		s = s[len(chunk):]
-		var f0, f1 uint32
-		var a0, a1 uint64
+		var o0, o1, a0, a1 uint64
 		i := 0
 		for ; i+2 <= len(chunk); i += 2 {
-			f0 |= sumFlag[chunk[i]]
-			a0 += sumAdd[chunk[i]]
-			f1 |= sumFlag[chunk[i+1]]
-			a1 += sumAdd[chunk[i+1]]
+			e0, e1 := sumEntry[chunk[i]], sumEntry[chunk[i+1]]
+			o0 |= e0
+			a0 += e0
+			o1 |= e1
+			a1 += e1
 		}
 		if i < len(chunk) {
-			f0 |= sumFlag[chunk[i]]
-			a0 += sumAdd[chunk[i]]
+			e0 := sumEntry[chunk[i]]
+			o0 |= e0
+			a0 += e0
 		}
-		sum.flags |= f0 | f1
-		sum.digits += int(a0&0xffff) + int(a1&0xffff)
-		sum.upper += int(a0>>16&0xffff) + int(a1>>16&0xffff)
-		dots += int(a0>>32&0xffff) + int(a1>>32&0xffff)
-		colons += int(a0>>48) + int(a1>>48)
+		flags |= o0 | o1
+		a := uint32(a0) + uint32(a1) // no lane carries: 255 bytes at most
+		sum.digits += int(a & 0xff)
+		sum.upper += int(a >> 8 & 0xff)
+		dots += int(a >> 16 & 0xff)
+		colons += int(a >> 24)
 	}
+	sum.flags = uint32(flags >> 32)
 	if sum.digits >= 9 {
 		sum.flags |= fDigits9
 	}

@@ -12,6 +12,9 @@ func TestSummarize(t *testing.T) {
 	const alphabet = "0123456789 -AZaz@%\\+.:=/_JBbXxyzwCcVvSsKk\"'"
 	for n := 0; n < 2000; n++ {
 		b := make([]byte, rng.Intn(70))
+		if n%10 == 0 {
+			b = make([]byte, rng.Intn(700)) // across chunks
+		}
 		for i := range b {
 			b[i] = alphabet[rng.Intn(len(alphabet))]
 		}
