@@ -273,9 +273,13 @@ func (r *Redactor) find(s []byte, key keyClass) *matchSet {
 // findIn is find into m.
 func (r *Redactor) findIn(m *matchSet, s []byte, key keyClass) {
 	m.reset(key, r.sensitiveKeys, r.keepPrivateIPs)
-	if plainValue(s) {
-		return
+	if !plainValue(s) {
+		r.findRest(m, s)
 	}
+}
+
+// findRest is findIn once m is reset for s, which is no plain value.
+func (r *Redactor) findRest(m *matchSet, s []byte) {
 	r.detect(s, m)
 	if len(m.ms) > 0 {
 		m.ms = resolve(withRepeats(s, m.ms))

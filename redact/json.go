@@ -419,24 +419,7 @@ func (w *walker) stringToken(start, end int, esc bool, kc keyClass, ctx uint8, b
 	if len(raw) == 0 {
 		return
 	}
-	if !esc && kc == keyNone && !b64 && !mayHoldLayer(raw) {
-		// The common case: redact the raw content in place. It has no
-		// byte to escape, and neither have the replacements (markers,
-		// masks of its own bytes), so they go straight to the output.
-		if w.m == nil {
-			w.m = matchPool.Get().(*matchSet)
-		}
-		w.r.findIn(w.m, raw, keyNone)
-		if len(w.m.ms) > 0 {
-			n := len(w.out)
-			w.copyTo(start + 1)
-			var changed bool
-			if w.out, changed = w.r.apply(w.m, w.out, raw, wfs, w.base+start+1); changed {
-				w.last, w.changed = end-1, true
-			} else {
-				w.out = w.out[:n] // every match allowed
-			}
-		}
+	if !esc && kc == keyNone && !b64 && w.inPlace(start, end, raw, wfs) {
 		return
 	}
 	text := raw
@@ -480,13 +463,45 @@ func (w *walker) stringToken(start, end int, esc bool, kc keyClass, ctx uint8, b
 	}
 }
 
-// mayHoldLayer reports whether a string's raw content may be JSON or URL
-// encoded.
-func mayHoldLayer(raw []byte) bool {
+// inPlace redacts the common string token s[start:end], with content raw:
+// no escape, no sensitive key, no base64. Unless raw holds a layer (JSON or
+// URL encoding), in which case it reports false and does nothing, it
+// redacts raw in place: there is no byte to escape, and neither have the
+// replacements (markers, masks of its own bytes), so they go straight to
+// the output.
+func (w *walker) inPlace(start, end int, raw []byte, wfs *Findings) bool {
+	if plainValue(raw) {
+		return true // nor has a UUID or a timestamp a layer
+	}
+	if w.m == nil {
+		w.m = matchPool.Get().(*matchSet)
+	}
+	m := w.m
+	m.reset(keyNone, w.r.sensitiveKeys, w.r.keepPrivateIPs)
+	if mayHoldLayer(raw, m.summary(raw)) {
+		return false
+	}
+	w.r.findRest(m, raw)
+	if len(m.ms) > 0 {
+		n := len(w.out)
+		w.copyTo(start + 1)
+		var changed bool
+		if w.out, changed = w.r.apply(m, w.out, raw, wfs, w.base+start+1); changed {
+			w.last, w.changed = end-1, true
+		} else {
+			w.out = w.out[:n] // every match allowed
+		}
+	}
+	return true
+}
+
+// mayHoldLayer reports whether a string's raw content, summarised by sum,
+// may be JSON or URL encoded.
+func mayHoldLayer(raw []byte, sum *textSum) bool {
 	if _, ok := jsonDocument(raw); ok {
 		return true
 	}
-	return hasPercentEscape(raw)
+	return sum.has(fPercent) && hasPercentEscape(raw)
 }
 
 // redactValue appends the redaction of the (unescaped) string value v under
