@@ -629,12 +629,13 @@ func (r *Redactor) redactBase64(dst, v []byte, fs *Findings) ([]byte, bool) {
 // s[i], whether it has escapes, and whether it is valid.
 func scanString(s []byte, i int) (int, bool, bool) {
 	esc := false
-	for j := i + 1; j < len(s); j++ {
+	j := i + 1
+	for {
 		// skip eight plain bytes at a time, straight to the special one
 		for j+8 <= len(s) {
 			if x := stringSpecial(binary.LittleEndian.Uint64(s[j:])); x != 0 {
 				j += bits.TrailingZeros64(x) >> 3
-				break
+				goto special
 			}
 			j += 8
 		}
@@ -642,32 +643,32 @@ func scanString(s []byte, i int) (int, bool, bool) {
 			j++
 		}
 		if j >= len(s) {
-			break
+			return len(s), esc, false
 		}
-		switch c := s[j]; {
-		case c == '"':
+	special:
+		switch s[j] {
+		case '"':
 			return j + 1, esc, true
-		case c == '\\':
-			esc = true
-			j++
-			if j >= len(s) {
-				return j, esc, false
-			}
-			switch s[j] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if j+4 >= len(s) || !isHexByte(s[j+1]) || !isHexByte(s[j+2]) || !isHexByte(s[j+3]) || !isHexByte(s[j+4]) {
-					return j, esc, false
-				}
-				j += 4
-			default:
-				return j, esc, false
-			}
-		case c < 0x20:
+		case '\\':
+		default: // a control character
 			return j, esc, false
 		}
+		esc = true
+		if j+1 >= len(s) {
+			return j + 1, esc, false
+		}
+		switch s[j+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			j += 2
+		case 'u':
+			if j+5 >= len(s) || !isHexByte(s[j+2]) || !isHexByte(s[j+3]) || !isHexByte(s[j+4]) || !isHexByte(s[j+5]) {
+				return j + 1, esc, false
+			}
+			j += 6
+		default:
+			return j + 1, esc, false
+		}
 	}
-	return len(s), esc, false
 }
 
 // stringSpecial returns 0x80 in each byte of x (little-endian: the first
