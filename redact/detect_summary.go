@@ -136,16 +136,15 @@ func summarize(s []byte) textSum {
 		chunk := s[:min(len(s), 0xff)] // no lane overflows
 		s = s[len(chunk):]
 		var o0, o1, a0, a1 uint64
-		i := 0
-		for ; i+2 <= len(chunk); i += 2 {
-			e0, e1 := sumEntry[chunk[i]], sumEntry[chunk[i+1]]
+		for ; len(chunk) >= 2; chunk = chunk[2:] {
+			e0, e1 := sumEntry[chunk[0]], sumEntry[chunk[1]]
 			o0 |= e0
 			a0 += e0
 			o1 |= e1
 			a1 += e1
 		}
-		if i < len(chunk) {
-			e0 := sumEntry[chunk[i]]
+		if len(chunk) > 0 {
+			e0 := sumEntry[chunk[0]]
 			o0 |= e0
 			a0 += e0
 		}
