@@ -290,7 +290,6 @@ func (w *walker) members(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool
 		if i >= len(w.s) || w.s[i] != '"' {
 			return i, false
 		}
-		kstart := i
 		kend, esc, ok := scanString(w.s, i)
 		if !ok {
 			return kend, false
@@ -321,9 +320,7 @@ func (w *walker) members(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool
 		if i < len(w.s) && (w.s[i] == '{' || w.s[i] == '[') && nonPerson {
 			cctx |= ctxNonPerson
 		}
-		if string(w.s[kstart+1:kend-1]) == "isBase64Encoded" && bytes.HasPrefix(w.s[i:], []byte("true")) {
-			b64True = true
-		}
+		body := false // a string body of an event
 		switch string(key) {
 		case "value", "Value":
 			if secretName {
@@ -336,16 +333,22 @@ func (w *walker) members(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool
 					secretName = w.r.keys.classify(w.s[i+1:end-1], w.r.sensitiveKeys, 0) == keySecret
 				}
 			}
+		case "isBase64Encoded":
+			if !esc && bytes.HasPrefix(w.s[i:], []byte("true")) {
+				b64True = true
+			}
+		case "body":
+			body = i < len(w.s) && w.s[i] == '"' && w.depth <= 3
 		}
 		// Events carry isBase64Encoded near their top: looking deeper would
 		// cost a scan of each object per level. The object is scanned for it
 		// only when it has a string body.
 		// The members before the body were walked; those after it are
 		// scanned, once per object (a second body has the same answer).
-		if i < len(w.s) && w.s[i] == '"' && string(key) == "body" && w.depth <= 3 && w.mentionsBase64() && !b64True && !b64Scanned {
+		if body && !b64True && !b64Scanned && w.mentionsBase64() {
 			b64True, b64Scanned = base64After(w.s, i), true
 		}
-		if b64True && i < len(w.s) && w.s[i] == '"' && string(key) == "body" && w.depth <= 3 {
+		if body && b64True {
 			end, esc, ok := scanString(w.s, i)
 			if !ok {
 				return end, false
