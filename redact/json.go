@@ -24,7 +24,11 @@ var findingsPool = sync.Pool{New: func() any { return new(Findings) }}
 func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
 func putBuf(b *[]byte) { *b = (*b)[:0]; bufPool.Put(b) }
 
-func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+func isJSONSpace(c byte) bool { return c <= ' ' && jsonSpaces>>c&1 != 0 }
+
+// jsonSpaces has the bits of the four bytes of JSON white space set.
+const jsonSpaces = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r'
+
 
 // jsonDocument reports whether s is a JSON object or array (after white
 // space), and returns it trimmed. Only the first and last bytes are looked
@@ -111,7 +115,7 @@ func (w *walker) mentionsBase64() bool {
 }
 
 func (w *walker) ws(i int) int {
-	for i < len(w.s) && w.s[i] <= ' ' && isJSONSpace(w.s[i]) {
+	for i < len(w.s) && isJSONSpace(w.s[i]) {
 		i++
 	}
 	return i
