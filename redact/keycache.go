@@ -17,7 +17,7 @@ import (
 type keyCache struct {
 	seed  maphash.Seed
 	mix   uint64 // seeds the hash of short keys
-	slots [8192]atomic.Pointer[keyEntry]
+	sets  [2048][ways]atomic.Pointer[keyEntry]
 	// keep says a full set is never replaced into: a fifth key of a set is
 	// then classified each time rather than allocating an entry each time.
 	keep bool
@@ -107,8 +107,7 @@ func (c *keyCache) lookup(key []byte, extra map[string]bool, ctx uint8) (keyClas
 		h = maphash.Bytes(c.seed, key) ^ uint64(ctx)*0x9e3779b97f4a7c15
 	}
 	// Four ways: the key may sit in any slot of its set.
-	set := c.slots[h%uint64(len(c.slots))&^(ways-1):][:ways]
-	var es [ways]*keyEntry
+	set := &c.sets[h%uint64(len(c.sets))]
 	for k := range set {
 		e := set[k].Load()
 		if e == nil {
@@ -117,7 +116,6 @@ func (c *keyCache) lookup(key []byte, extra map[string]bool, ctx uint8) (keyClas
 		if e.matches(key, short, k0, k1, ctx) {
 			return e.class, e.nonPerson
 		}
-		es[k] = e
 	}
 	class, nonPerson := classifyKeyIn(key, extra, ctx), nonPersonContainer(key)
 	entry := func() *keyEntry {
@@ -128,7 +126,7 @@ func (c *keyCache) lookup(key []byte, extra map[string]bool, ctx uint8) (keyClas
 		return ne
 	}
 	for k := range set {
-		if es[k] == nil {
+		if set[k].Load() == nil {
 			set[k].CompareAndSwap(nil, entry())
 			return class, nonPerson
 		}
@@ -136,7 +134,7 @@ func (c *keyCache) lookup(key []byte, extra map[string]bool, ctx uint8) (keyClas
 	if !c.keep {
 		// the new key goes first, the others move down and the last goes
 		for k := ways - 1; k > 0; k-- {
-			set[k].Store(es[k-1])
+			set[k].Store(set[k-1].Load())
 		}
 		set[0].Store(entry())
 	}
