@@ -37,15 +37,25 @@ func appendDigitRuns(rs []digitRun, s []byte) []digitRun {
 		x := binary.LittleEndian.Uint64(s[i:])
 		t := x & low7
 		d := (t + ge0) &^ (t + gt9) &^ x & high // 0x80 in each byte that is a digit
-		before := d<<8 | prev>>56
+		edges := d ^ (d<<8 | prev>>56)
+		if edges == 0 {
+			prev = d
+			continue
+		}
+		// Edges alternate, a run's start then its end, but for the end of
+		// a run that came in from the previous word.
+		if prev>>63 != 0 {
+			rs = append(rs, digitRun{int32(start), int32(i + bits.TrailingZeros64(edges)>>3)})
+			edges &= edges - 1
+		}
 		prev = d
-		for edges := d ^ before; edges != 0; edges &= edges - 1 {
-			at := i + bits.TrailingZeros64(edges)>>3
-			if d&(edges&-edges) != 0 {
-				start = at
-			} else {
-				rs = append(rs, digitRun{int32(start), int32(at)})
+		for edges != 0 {
+			start = i + bits.TrailingZeros64(edges)>>3
+			if edges &= edges - 1; edges == 0 {
+				break // the run goes on into the next word
 			}
+			rs = append(rs, digitRun{int32(start), int32(i + bits.TrailingZeros64(edges)>>3)})
+			edges &= edges - 1
 		}
 	}
 	in := prev>>63 != 0
