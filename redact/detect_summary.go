@@ -136,14 +136,14 @@ func summarize(s []byte) textSum {
 		chunk := s[:min(len(s), 0xff)] // no lane overflows
 		s = s[len(chunk):]
 		var o0, o1, a0, a1 uint64
-		for ; len(chunk) >= 2; chunk = chunk[2:] {
-			e0, e1 := sumEntry[chunk[0]], sumEntry[chunk[1]]
-			o0 |= e0
-			a0 += e0
-			o1 |= e1
-			a1 += e1
+		for ; len(chunk) >= 4; chunk = chunk[4:] {
+			e0, e1, e2, e3 := sumEntry[chunk[0]], sumEntry[chunk[1]], sumEntry[chunk[2]], sumEntry[chunk[3]]
+			o0 |= e0 | e2
+			a0 += e0 + e2
+			o1 |= e1 | e3
+			a1 += e1 + e3
 		}
-		if len(chunk) > 0 {
+		for ; len(chunk) > 0; chunk = chunk[1:] {
 			e0 := sumEntry[chunk[0]]
 			o0 |= e0
 			a0 += e0
