@@ -29,7 +29,6 @@ func isJSONSpace(c byte) bool { return c <= ' ' && jsonSpaces>>c&1 != 0 }
 // jsonSpaces has the bits of the four bytes of JSON white space set.
 const jsonSpaces = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r'
 
-
 // jsonDocument reports whether s is a JSON object or array (after white
 // space), and returns it trimmed. Only the first and last bytes are looked
 // at: the walk finds out whether it is valid.

@@ -15,9 +15,9 @@ import (
 // the first, the others moving down. Entries are never changed once
 // published.
 type keyCache struct {
-	seed  maphash.Seed
-	mix   uint64 // seeds the hash of short keys
-	sets  [2048][ways]atomic.Pointer[keyEntry]
+	seed maphash.Seed
+	mix  uint64 // seeds the hash of short keys
+	sets [2048][ways]atomic.Pointer[keyEntry]
 	// keep says a full set is never replaced into: a fifth key of a set is
 	// then classified each time rather than allocating an entry each time.
 	keep bool
