@@ -540,10 +540,11 @@ next:
 
 // rareByte returns the index in v of a byte that is rare in logs, to search
 // for v with indexAnchored: the '@' of an address, else punctuation, else an
-// upper-case letter or a digit, else the first byte.
+// upper-case letter or a digit, else the first byte. Any byte of v anchors
+// the search: only the first 32 are looked at.
 func rareByte(v []byte) int {
 	best, rank := 0, uint8(0)
-	for i, c := range v {
+	for i, c := range v[:min(len(v), 32)] {
 		if r := byteRank[c]; r > rank {
 			if c == '@' {
 				return i
