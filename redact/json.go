@@ -830,21 +830,34 @@ func skipValue(s []byte, i, depth int) (int, bool) {
 
 // appendUnescaped appends the unescaped content of a valid JSON string.
 func appendUnescaped(dst, raw []byte) []byte {
-	for i := 0; i < len(raw); i++ {
-		// copy the plain bytes up to the next backslash at once
-		j := i
-		for j+8 <= len(raw) {
-			if x := backslashes(binary.LittleEndian.Uint64(raw[j:])); x != 0 {
-				j += bits.TrailingZeros64(x) >> 3
-				break
+	dst = slices.Grow(dst, len(raw))
+	i := 0
+	for {
+		// Eight bytes at a time, each word stored whole: when it holds a
+		// backslash, what follows it is overwritten next.
+		for i+8 <= len(raw) {
+			if cap(dst)-len(dst) < 8 {
+				dst = slices.Grow(dst, len(raw)-i+8)
 			}
-			j += 8
+			x := binary.LittleEndian.Uint64(raw[i:])
+			n := len(dst)
+			binary.LittleEndian.PutUint64(dst[n:n+8], x)
+			if b := backslashes(x); b != 0 {
+				k := bits.TrailingZeros64(b) >> 3
+				dst, i = dst[:n+k], i+k
+				goto escape
+			}
+			dst, i = dst[:n+8], i+8
 		}
-		for j < len(raw) && raw[j] != '\\' {
-			j++
+		for i < len(raw) && raw[i] != '\\' {
+			dst = append(dst, raw[i])
+			i++
 		}
-		dst = append(dst, raw[i:j]...)
-		if i = j; i+1 >= len(raw) {
+		if i >= len(raw) {
+			return dst
+		}
+	escape:
+		if i+1 >= len(raw) {
 			return append(dst, raw[i:]...)
 		}
 		i++
@@ -876,8 +889,8 @@ func appendUnescaped(dst, raw []byte) []byte {
 		default:
 			dst = append(dst, raw[i])
 		}
+		i++
 	}
-	return dst
 }
 
 func hex4Val(b []byte) uint16 {
@@ -887,24 +900,34 @@ func hex4Val(b []byte) uint16 {
 // appendEscaped appends v as the content of a JSON string.
 func appendEscaped(dst, v []byte) []byte {
 	const hexDigits = "0123456789abcdef"
-	last := 0
-	for i := 0; i < len(v); i++ {
+	dst = slices.Grow(dst, len(v)+8)
+	i := 0
+	for {
+		// Eight bytes at a time, each word stored whole: when it holds a
+		// byte to escape, what follows it is overwritten next.
 		for i+8 <= len(v) {
-			if x := stringSpecial(binary.LittleEndian.Uint64(v[i:])); x != 0 {
-				i += bits.TrailingZeros64(x) >> 3
-				break
+			if cap(dst)-len(dst) < 8 {
+				dst = slices.Grow(dst, len(v)-i+8)
 			}
-			i += 8
+			x := binary.LittleEndian.Uint64(v[i:])
+			n := len(dst)
+			binary.LittleEndian.PutUint64(dst[n:n+8], x)
+			if sp := stringSpecial(x); sp != 0 {
+				k := bits.TrailingZeros64(sp) >> 3
+				dst, i = dst[:n+k], i+k
+				goto special
+			}
+			dst, i = dst[:n+8], i+8
+		}
+		for i < len(v) && !jsonSpecial[v[i]] {
+			dst = append(dst, v[i])
+			i++
 		}
 		if i >= len(v) {
-			break
+			return dst
 		}
-		c := v[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, v[last:i]...)
-		switch c {
+	special:
+		switch c := v[i]; c {
 		case '"', '\\':
 			dst = append(dst, '\\', c)
 		case '\n':
@@ -916,9 +939,8 @@ func appendEscaped(dst, v []byte) []byte {
 		default:
 			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
-		last = i + 1
+		i++
 	}
-	return append(dst, v[last:]...)
 }
 
 // hasPercentEscape reports whether v holds a %XX escape.

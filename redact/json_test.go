@@ -203,17 +203,22 @@ func TestEscapeRoundTrip(t *testing.T) {
 	const alphabet = "ab \"\\/\n\t\x01\x1fé€😀<>&"
 	for n := 0; n < 20000; n++ {
 		var v []byte
-		for len(v) < n%40 {
+		for len(v) < n%40+n%7*n%23 { // up to 171: several words
 			v = append(v, alphabet[rng.Intn(len(alphabet))])
 		}
 		v = []byte(strings.ToValidUTF8(string(v), "?"))
-		esc := appendEscaped(nil, v)
+		pre := append(make([]byte, 0, 3+n%9), "pre"...) // what dst holds stays, with room or without
+		esc := appendEscaped(pre, v)
+		if string(esc[:3]) != "pre" {
+			t.Fatalf("appendEscaped(%q) lost its destination: %q", v, esc)
+		}
+		esc = esc[3:]
 		var viaJSON string
 		if err := json.Unmarshal([]byte(`"`+string(esc)+`"`), &viaJSON); err != nil || viaJSON != string(v) {
 			t.Fatalf("appendEscaped(%q) = %q: encoding/json reads %q, %v", v, esc, viaJSON, err)
 		}
 		std, _ := json.Marshal(string(v))
-		if got := appendUnescaped(nil, std[1:len(std)-1]); string(got) != string(v) {
+		if got := appendUnescaped(make([]byte, 0, n%13), std[1:len(std)-1]); string(got) != string(v) {
 			t.Fatalf("appendUnescaped(%s) = %q, want %q", std, got, v)
 		}
 		if end, _, ok := scanString(std, 0); !ok || end != len(std) {
