@@ -638,13 +638,15 @@ func scanString(s []byte, i int) (int, bool, bool) {
 	j := i + 1
 	for {
 		// skip eight plain bytes at a time, straight to the special one
-		for j+8 <= len(s) {
-			if x := stringSpecial(binary.LittleEndian.Uint64(s[j:])); x != 0 {
-				j += bits.TrailingZeros64(x) >> 3
+		// (t is what is left of s: its length needs no bounds check)
+		t := s[j:]
+		for ; len(t) >= 8; t = t[8:] {
+			if x := stringSpecial(binary.LittleEndian.Uint64(t)); x != 0 {
+				j = len(s) - len(t) + bits.TrailingZeros64(x)>>3
 				goto special
 			}
-			j += 8
 		}
+		j = len(s) - len(t)
 		for j < len(s) && !jsonSpecial[s[j]] {
 			j++
 		}
