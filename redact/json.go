@@ -33,6 +33,15 @@ const jsonSpaces = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r'
 // space), and returns it trimmed. Only the first and last bytes are looked
 // at: the walk finds out whether it is valid.
 func jsonDocument(s []byte) ([]byte, bool) {
+	if len(s) < 2 {
+		return nil, false
+	}
+	if first, last := s[0], s[len(s)-1]; first > ' ' && last > ' ' { // nothing to trim, the common case
+		if first == '{' && last == '}' || first == '[' && last == ']' {
+			return s, true
+		}
+		return nil, false
+	}
 	i, j := 0, len(s)
 	for i < j && isJSONSpace(s[i]) {
 		i++
