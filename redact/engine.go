@@ -432,10 +432,16 @@ func overlaps(ms []match, mt match) bool {
 // nothing to find: a UUID, or an ISO 8601 date or timestamp. A tenth of the
 // strings of Lambda events are one of these.
 func plainValue(s []byte) bool {
+	// lengths and a dash first, inlined: most strings go no further
+	return len(s) >= 10 && (len(s) == 36 || s[4] == '-') && plainShape(s)
+}
+
+// plainShape is plainValue past its first tests.
+func plainShape(s []byte) bool {
 	switch {
 	case len(s) == 36:
 		return isUUID(s)
-	case len(s) < 10 || len(s) > 35 || s[4] != '-':
+	case len(s) > 35:
 		return false
 	}
 	return isTimestamp(s)
