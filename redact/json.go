@@ -493,7 +493,9 @@ func (w *walker) inPlace(start, end int, raw []byte, wfs *Findings) bool {
 	}
 	m := w.m
 	m.reset(keyNone, w.r.sensitiveKeys, w.r.keepPrivateIPs)
-	if mayHoldLayer(raw, m.summary(raw)) {
+	// Most strings start with neither a bracket nor white space and have
+	// no '%': they hold no layer.
+	if sum := m.summary(raw); (raw[0] == '{' || raw[0] == '[' || raw[0] <= ' ' || sum.has(fPercent)) && mayHoldLayer(raw, sum) {
 		return false
 	}
 	w.r.findRest(m, raw)
