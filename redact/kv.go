@@ -95,9 +95,10 @@ func keyedAt(s []byte, p int, m *matchSet) int {
 		}
 	}
 	ks, letters := ke, 0
-	for ks > 0 && ke-ks < maxKeyLen {
-		k := keyByteClass[s[ks-1]]
-		if k == 0 && !(quoted && s[ks-1] == ' ') {
+	for key := s[max(0, ke-maxKeyLen):ke]; len(key) > 0; key = key[:len(key)-1] {
+		c := key[len(key)-1]
+		k := keyByteClass[c]
+		if k == 0 && !(quoted && c == ' ') {
 			break
 		}
 		letters += int(k >> 1)
