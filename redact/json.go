@@ -180,16 +180,19 @@ func (w *walker) value(i int, kc keyClass, ctx uint8, fs *Findings) (int, bool) 
 		}
 		return end, true
 	default:
-		for _, lit := range [...]string{"true", "false", "null"} {
-			if bytes.HasPrefix(w.s[i:], []byte(lit)) {
-				end := i + len(lit)
-				if kc == keySecret && lit != "null" {
-					w.replaceToken(i, end, TypeSecret, fs)
-				}
-				return end, true
-			}
+		var n int // the literal's length
+		switch rest := w.s[i:]; {
+		case len(rest) >= 4 && string(rest[:4]) == "true", len(rest) >= 4 && string(rest[:4]) == "null":
+			n = 4
+		case len(rest) >= 5 && string(rest[:5]) == "false":
+			n = 5
+		default:
+			return i, false
 		}
-		return i, false
+		if kc == keySecret && c != 'n' {
+			w.replaceToken(i, i+n, TypeSecret, fs)
+		}
+		return i + n, true
 	}
 }
 
