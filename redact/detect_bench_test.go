@@ -68,6 +68,9 @@ func TestCleanNoAllocs(t *testing.T) {
 	if len(fs) != 0 {
 		t.Errorf("findings on clean text: %v", fs)
 	}
+	if n := testing.AllocsPerRun(50, func() { r.Bytes(s) }); n != 0 {
+		t.Errorf("Bytes: %v allocations per run on clean text, want 0", n)
+	}
 }
 
 // BenchmarkCorpus runs the corpus through the whole engine ("engine":
