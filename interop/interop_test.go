@@ -211,8 +211,8 @@ func TestInterop(t *testing.T) {
 
 // compareMessages compares ours with an oracle's message for the same inputs:
 // the same structure field by field and, for the unsigned suite, the same
-// size; the signed suite's sizes may differ by the DER encoding of the
-// signature (a byte or two).
+// size; the signed suite's sizes may differ by the length of the DER encoding
+// of the signature only.
 func compareMessages(t *testing.T, c tcase, oursMsg []byte, oracle string, msg []byte) {
 	t.Helper()
 	if msg == nil {
@@ -240,13 +240,28 @@ func compareMessages(t *testing.T, c tcase, oursMsg []byte, oracle string, msg [
 		t.Errorf("ours vs %s: messages differ in structure:\n  %q\n  ours:  %v\n  %s: %v", oracle, d, so, oracle, sx)
 	}
 	diff := len(oursMsg) - len(msg) - want
-	switch {
-	case c.suite == encrypt.SuiteCommit && diff != 0:
-		t.Errorf("ours vs %s: %d bytes vs %d", oracle, len(oursMsg), len(msg))
-	case c.suite == encrypt.SuiteCommitSigned && (diff < -2 || diff > 2):
-		t.Errorf("ours vs %s: %d bytes vs %d (footers %d and %d)", oracle, len(oursMsg), len(msg), so.FooterLen, sx.FooterLen)
+	switch c.suite {
+	case encrypt.SuiteCommit:
+		if diff != 0 {
+			t.Errorf("ours vs %s: %d bytes vs %d", oracle, len(oursMsg), len(msg))
+		}
+	case encrypt.SuiteCommitSigned:
+		// The signatures' DER encodings differ in length with their
+		// integers' leading bytes (a zero added before a high bit, zeros
+		// dropped); all else must be the same size.
+		if diff != so.FooterLen-sx.FooterLen {
+			t.Errorf("ours vs %s: %d bytes vs %d (signatures of %d and %d)", oracle, len(oursMsg), len(msg), so.FooterLen, sx.FooterLen)
+		}
+		if so.FooterLen > maxP384Signature || sx.FooterLen > maxP384Signature {
+			t.Errorf("ours vs %s: signatures of %d and %d bytes, longer than an ECDSA P-384 signature can be (%d)",
+				oracle, so.FooterLen, sx.FooterLen, maxP384Signature)
+		}
 	}
 }
+
+// maxP384Signature is the longest DER encoding of an ECDSA P-384 signature:
+// a SEQUENCE of two INTEGERs of 48 bytes, each with a zero byte before it.
+const maxP384Signature = 2 + 2*(2+49)
 
 // rejected checks that ours refused a message with one of the documented
 // errors and returned no plaintext.
