@@ -17,23 +17,9 @@ func findIPs(s []byte, m *matchSet) {
 		findIPv4s(s, m)
 	}
 	// an IPv6 address has eight groups or a ::
-	if sum.has(fColons7) || sum.has(fColons2) && hasDoubleColon(s) {
+	if sum.has(fColons7) || sum.has(fColons2) && bytes.Contains(s, []byte("::")) {
 		findIPv6s(s, m)
 	}
-}
-
-// hasDoubleColon reports whether s holds "::".
-func hasDoubleColon(s []byte) bool {
-	for i := 0; i+1 < len(s); {
-		j := bytes.IndexByte(s[i:len(s)-1], ':')
-		if j < 0 {
-			return false
-		}
-		if i += j + 1; s[i] == ':' {
-			return true
-		}
-	}
-	return false
 }
 
 // versionWords before a dotted quad make it a version or a section number.
