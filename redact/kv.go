@@ -73,9 +73,7 @@ func separators(x uint64) uint64 {
 // it adds its value and returns the value's end.
 func keyedAt(s []byte, p int, m *matchSet) int {
 	sep := s[p]
-	// keyedValue's first test, before the key is looked at: https://,
-	// base64 padding (==) and a separator ending the text have no value.
-	if vs := p + 1; vs >= len(s) || s[vs] == '/' || s[vs] == ':' || s[vs] == '=' {
+	if noValueAfter(s, p) { // before the key is looked at
 		return p
 	}
 	// The key: skip back over spaces (key : value), a closing quote and its
@@ -94,16 +92,18 @@ func keyedAt(s []byte, p int, m *matchSet) int {
 			ke--
 		}
 	}
-	ks, letters := ke, 0
-	for key := s[max(0, ke-maxKeyLen):ke]; len(key) > 0; key = key[:len(key)-1] {
-		c := key[len(key)-1]
+	// rest shrinks from its end while its last byte is a key's
+	lo, letters := max(0, ke-maxKeyLen), 0
+	rest := s[lo:ke]
+	for ; len(rest) > 0; rest = rest[:len(rest)-1] {
+		c := rest[len(rest)-1]
 		k := keyByteClass[c]
 		if k == 0 && !(quoted && c == ' ') {
 			break
 		}
 		letters += int(k >> 1)
-		ks--
 	}
+	ks := lo + len(rest)
 	if ke-ks < 2 || sep == ':' && ks > 0 && s[ks-1] == ':' {
 		return p // too short, or a colon chain (arn:aws:secretsmanager:...)
 	}
@@ -118,15 +118,22 @@ func keyedAt(s []byte, p int, m *matchSet) int {
 	return keyedValue(s, p, key, kc, m)
 }
 
+// noValueAfter reports whether the separator s[p] has no value after it:
+// it ends the text, or begins https://, :: or base64 padding (==).
+func noValueAfter(s []byte, p int) bool {
+	vs := p + 1
+	return vs >= len(s) || s[vs] == '/' || s[vs] == ':' || s[vs] == '='
+}
+
 // keyedValue adds the value after the separator s[p] of a key of class kc
 // and returns its end.
 func keyedValue(s []byte, p int, key []byte, kc keyClass, m *matchSet) int {
 	sep := s[p]
+	if noValueAfter(s, p) {
+		return p
+	}
 	// The value.
 	vs := p + 1
-	if vs < len(s) && (s[vs] == '/' || s[vs] == ':' || s[vs] == '=') {
-		return p // https://, ::, ==
-	}
 	spaced := false
 	for n := 0; vs < len(s) && s[vs] == ' ' && n < 2; n++ {
 		vs++
