@@ -496,9 +496,7 @@ func (w *walker) inPlace(start, end int, raw []byte, wfs *Findings) bool {
 	}
 	m := w.m
 	m.reset(keyNone, w.r.sensitiveKeys, w.r.keepPrivateIPs)
-	// Most strings start with neither a bracket nor white space and have
-	// no '%': they hold no layer.
-	if sum := m.summary(raw); (raw[0] == '{' || raw[0] == '[' || raw[0] <= ' ' || sum.has(fPercent)) && mayHoldLayer(raw, sum) {
+	if sum := m.summary(raw); layerMayStart(raw[0], sum) && mayHoldLayer(raw, sum) {
 		return false
 	}
 	w.r.findRest(m, raw)
@@ -513,6 +511,13 @@ func (w *walker) inPlace(start, end int, raw []byte, wfs *Findings) bool {
 		}
 	}
 	return true
+}
+
+// layerMayStart is mayHoldLayer's first test, small enough to be inlined:
+// a string whose first byte c is neither a bracket nor white space, and
+// with no '%', holds no layer. Most strings leave here.
+func layerMayStart(c byte, sum *textSum) bool {
+	return c == '{' || c == '[' || c <= ' ' || sum.has(fPercent)
 }
 
 // mayHoldLayer reports whether a string's raw content, summarised by sum,
