@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lambda-compliance/compliance/redact"
 )
 
 // Planted values that the default redactor must remove.
@@ -337,7 +339,8 @@ func TestRedactTooLongLine(t *testing.T) {
 	var out bytes.Buffer
 	lr := newLineReader(strings.NewReader("ok\n" + strings.Repeat("x", 4<<10) + "\nnot reached\n"))
 	lr.max = 1 << 10
-	err := redactLines(func(dst, b []byte) []byte { return append(dst, b...) }, lr, &out)
+	same := func(dst []byte, fs redact.Findings, b []byte) ([]byte, redact.Findings) { return append(dst, b...), fs }
+	err := redactLines(same, lr, &out)
 	if err == nil || err.Error() != "line 2 is longer than 1024 bytes" {
 		t.Errorf("error %v, want line 2 is longer than 1024 bytes", err)
 	}
@@ -380,7 +383,9 @@ func TestRedactLinesOrder(t *testing.T) {
 	}
 	in.WriteString("tail")
 	var out bytes.Buffer
-	upper := func(dst, b []byte) []byte { return append(dst, bytes.ToUpper(b)...) }
+	upper := func(dst []byte, fs redact.Findings, b []byte) ([]byte, redact.Findings) {
+		return append(dst, bytes.ToUpper(b)...), fs
+	}
 	if err := redactLines(upper, newLineReader(strings.NewReader(in.String())), &out); err != nil {
 		t.Fatal(err)
 	}

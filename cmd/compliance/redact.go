@@ -7,6 +7,8 @@ import (
 	"io"
 	"runtime"
 	"sync"
+
+	"github.com/lambda-compliance/compliance/redact"
 )
 
 var redactCmd = &command{
@@ -31,7 +33,7 @@ By default every default detector is on and values become typed markers: [REDACT
 				e.errorf("redact: %v", err)
 				return exitUsage
 			}
-			if err := redactLines(func(dst, line []byte) []byte { dst, _ = r.Append(dst, nil, line); return dst }, newLineReader(e.stdin), e.stdout); err != nil {
+			if err := redactLines(r.Append, newLineReader(e.stdin), e.stdout); err != nil {
 				e.errorf("redact: %v", err)
 				return exitFail
 			}
@@ -48,6 +50,7 @@ const (
 // chunk is a run of whole input lines and, once redacted, their output.
 type chunk struct {
 	in, out []byte
+	fs      redact.Findings // scratch for the findings of each line, dropped
 	done    chan struct{}
 }
 
@@ -66,7 +69,7 @@ func redactLines(redact appendFunc, lr *lineReader, out io.Writer) error {
 	for range workers {
 		wg.Go(func() {
 			for c := range work {
-				c.out = redactChunk(redact, c.in, c.out[:0])
+				c.out, c.fs = redactChunk(redact, c.in, c.out[:0], c.fs)
 				c.done <- struct{}{}
 			}
 		})
@@ -83,7 +86,7 @@ func redactLines(redact appendFunc, lr *lineReader, out io.Writer) error {
 				}
 			}
 			if cap(c.in) > maxKeptChunk || cap(c.out) > maxKeptChunk {
-				c.in, c.out = nil, nil
+				c.in, c.out, c.fs = nil, nil, nil
 			}
 			free <- c
 		}
@@ -133,23 +136,25 @@ func redactLines(redact appendFunc, lr *lineReader, out io.Writer) error {
 	return nil
 }
 
-// appendFunc appends the redaction of a line to dst, as
-// redact.Redactor.Append.
-type appendFunc func(dst, line []byte) []byte
+// appendFunc appends the redaction of a line to dst and what it found to
+// fs, as redact.Redactor.Append.
+type appendFunc func(dst []byte, fs redact.Findings, line []byte) ([]byte, redact.Findings)
 
-// redactChunk appends to out the redaction of each line of in.
-func redactChunk(redact appendFunc, in, out []byte) []byte {
+// redactChunk appends to out the redaction of each line of in. fs is
+// scratch for each line's findings, reused from line to line and returned
+// for the next chunk.
+func redactChunk(redact appendFunc, in, out []byte, fs redact.Findings) ([]byte, redact.Findings) {
 	for len(in) > 0 {
 		i := bytes.IndexByte(in, '\n') + 1
 		if i == 0 {
 			i = len(in)
 		}
 		content, eol := splitEOL(in[:i])
-		out = redact(out, content)
+		out, fs = redact(out, fs[:0], content)
 		out = append(out, eol...)
 		in = in[i:]
 	}
-	return out
+	return out, fs
 }
 
 func readError(err error) error {
